@@ -1,0 +1,5 @@
+"""``python -m polyapprox`` = the ``polyapprox`` command."""
+
+from polyapprox.cli import entry
+
+entry()

@@ -1,0 +1,45 @@
+"""Shared CLI helpers: JSON/text output and argument parsing of common flags."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from polyapprox.errors import ConfigError
+
+
+def emit(payload: dict[str, Any], as_json: bool, text: str | None = None) -> None:
+    """Print one JSON document (``--json``) or a human-readable text to stdout."""
+    if as_json:
+        sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+    else:
+        sys.stdout.write((text if text is not None else json.dumps(payload, indent=2, default=str)) + "\n")
+
+
+def parse_int_list(value: str, field: str, minimum: int = 1) -> list[int]:
+    """'8,16,32' -> [8, 16, 32]; each >= minimum, else ConfigError naming the field."""
+    out = []
+    for item in value.split(","):
+        item = item.strip()
+        try:
+            v = int(item)
+        except ValueError:
+            raise ConfigError(f"{field}: not an integer: {item!r}") from None
+        if v < minimum:
+            raise ConfigError(f"{field}: {v} must be >= {minimum}")
+        out.append(v)
+    if not out:
+        raise ConfigError(f"{field}: empty list")
+    return out
+
+
+def parse_name_list(value: str, field: str, allowed: tuple[str, ...]) -> list[str]:
+    """'relu,gelu' -> ['relu', 'gelu'], each checked against ``allowed``."""
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names:
+        raise ConfigError(f"{field}: empty list")
+    for n in names:
+        if n not in allowed:
+            raise ConfigError(f"{field}: unknown {n!r}; choose from {', '.join(allowed)}")
+    return names
