@@ -18,7 +18,8 @@ from polyapprox.errors import PolyapproxError
 
 #: Command modules, in the order their verbs appear in ``--help``.
 COMMAND_MODULES = (
-    "polyapprox.commands.construct",  # construct, check, verify
+    "polyapprox.commands.construct",  # construct, verify
+    "polyapprox.commands.check",  # check
     "polyapprox.commands.rates",  # rates, targets, plot
     "polyapprox.commands.train",  # train ffn, train lm
     "polyapprox.commands.reproduce",  # reproduce
