@@ -1,0 +1,282 @@
+"""``prove_equal(net, expr)``: an exact certificate that a network equals a formula (DESIGN.md "Symbolic checks").
+
+1. *algebraic*: net with ReLU(t) = (t + |t|)/2, minus expr, in canonical Abs form (``absform``); if that
+   expands to 0 the identity holds on all of R^d.
+2. *region-wise*: split the domain (1-D: the line or an interval; d >= 2: a box, possibly unbounded) at the
+   exact real roots of every single-variable pre-activation / Abs argument / Piecewise condition whose sign
+   is not fixed on a cell; on each cell the ReLUs become t or 0 and the identity is a polynomial identity.
+   Multivariate signs come from exact interval enclosures; what stays undetermined is kept in Abs form and
+   the cell is proved only if that expands to 0 (else the cell is "unknown").
+3. *refutation*: where the difference is a nonzero polynomial P on a cell, a tensor grid of (deg_i P + 1)
+   distinct rationals per axis inside the cell holds a point with P != 0 (a polynomial vanishing on such a
+   grid is 0). The point is verified by ``evaluate_exact`` against exact evaluation of ``expr``.
+Points sampled at random only ever give "evidence" (``evidence``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from polyapprox.backends.exact import evaluate_exact
+from polyapprox.backends.sympy_expr import default_symbols, rational, to_sympy
+from polyapprox.errors import ConfigError, ExpressionError
+from polyapprox.net import Net, as_fraction
+from polyapprox.symbolic.absform import canonical
+from polyapprox.symbolic.algnum import AlgNum, points_between
+from polyapprox.symbolic.certificate import Certificate
+from polyapprox.symbolic.regions import (
+    Box,
+    Oracle,
+    Split,
+    Undetermined,
+    _poly,
+    discontinuous,
+    evaluate_expr,
+    evaluate_net,
+)
+
+Domain = Sequence[tuple[object, object]] | None
+#: |difference| a 60-digit evalf must exceed to certify that an irrational expr value differs from a rational
+EVALF_DIGITS, EVALF_MARGIN = 60, sympy.Rational(1, 10 ** 40)
+#: cap on grid points tried when the difference on a cell is not a polynomial (refutation attempts only)
+SAMPLE_CAP = 64
+
+
+def _exprs(net: Net, expr: Any, syms: tuple[sympy.Symbol, ...]) -> list[sympy.Expr]:
+    exprs = list(expr) if isinstance(expr, (list, tuple)) else [expr]
+    if len(exprs) != net.out_dim:
+        raise ExpressionError(f"expr: {len(exprs)} expressions for a network with {net.out_dim} outputs")
+    out = []
+    for e in exprs:
+        e = sympy.sympify(e)
+        extra = sorted(str(s) for s in e.free_symbols if s not in syms)
+        if extra:
+            raise ExpressionError(f"expr: unknown variable {extra[0]!r} (variables: {', '.join(map(str, syms))})")
+        out.append(e)
+    return out
+
+
+def _domain(domain: Domain, d: int) -> list[tuple[Fraction, Fraction]] | None:
+    if domain is None:
+        return None
+    box = list(domain)
+    if len(box) != d:
+        raise ConfigError(f"domain: {len(box)} intervals for {d} variables")
+    out = []
+    for i, pair in enumerate(box):
+        if len(pair) != 2:
+            raise ConfigError(f"domain[{i}]: expected (lo, hi)")
+        lo, hi = as_fraction(pair[0], f"domain[{i}].lo"), as_fraction(pair[1], f"domain[{i}].hi")
+        if not lo < hi:
+            raise ConfigError(f"domain[{i}]: need lo < hi, got ({lo}, {hi})")
+        out.append((lo, hi))
+    return out
+
+
+def expr_value(e: sympy.Expr, syms: Sequence[sympy.Symbol], point: Sequence[Fraction]) -> Fraction | sympy.Expr | None:
+    """``e`` at a rational point: a Fraction when exact and rational, a sympy number otherwise, None if undefined."""
+    v = e.subs({s: rational(q) for s, q in zip(syms, point, strict=True)})
+    if v.is_Rational:
+        return Fraction(int(v.p), int(v.q))
+    if v.is_number and v.is_finite and not v.has(sympy.nan):
+        return v
+    return None
+
+
+def differs(a: Fraction, b: Fraction | sympy.Expr | None) -> bool:
+    """a != b, exactly for rational b; for irrational b certified by a strict high-precision evalf."""
+    if b is None:
+        return False
+    if isinstance(b, Fraction):
+        return a != b
+    try:
+        gap = (rational(a) - b).evalf(EVALF_DIGITS, strict=True)
+    except (sympy.core.evalf.PrecisionExhausted, TypeError, ValueError):
+        return False
+    return bool(gap.is_number and abs(gap) > EVALF_MARGIN)
+
+
+class _Run:
+    def __init__(self, net: Net, exprs: list[sympy.Expr], syms: tuple[sympy.Symbol, ...], start: float,
+                 timeout: float | None) -> None:
+        self.net, self.exprs, self.syms, self.start, self.timeout = net, exprs, syms, start, timeout
+
+    def cert(self, status: str, method: str, **kw: Any) -> Certificate:
+        return Certificate(status=status, method=method, seconds=time.perf_counter() - self.start, **kw)
+
+    def verify(self, point: Sequence[Fraction]) -> tuple[int, Fraction, Any] | None:
+        """(output, net value, expr value) at the first output where they provably differ, else None."""
+        nv = evaluate_exact(self.net, list(point))
+        for i, e in enumerate(self.exprs):
+            ev = expr_value(e, self.syms, point)
+            if differs(nv[i], ev):
+                return i, nv[i], ev
+        return None
+
+    def refuted(self, method: str, point: Sequence[Fraction], found: tuple[int, Fraction, Any],
+                detail: str, regions: int = 0) -> Certificate:
+        i, nv, ev = found
+        exact = isinstance(ev, Fraction)
+        note = "" if exact else f"; expr value irrational, gap certified by {EVALF_DIGITS}-digit evalf"
+        return self.cert("refuted", method, regions=regions, output=i, net_value=nv,
+                         expr_value=ev if exact else str(ev),
+                         counterexample={s.name: q for s, q in zip(self.syms, point, strict=True)},
+                         detail=detail + note)
+
+    def search(self, box_axes: list[tuple[AlgNum | None, AlgNum | None]], degrees: list[int],
+               cap: int | None = None) -> tuple[list[Fraction], tuple[int, Fraction, Any]] | None:
+        """Try the tensor grid of (deg_j + 1) rationals per axis strictly inside the box (first cap points)."""
+        axes = [points_between(a, b, deg + 1) for (a, b), deg in zip(box_axes, degrees, strict=True)]
+        for n, point in enumerate(itertools.product(*axes)):
+            if cap is not None and n >= cap:
+                break
+            found = self.verify(point)
+            if found is not None:
+                return list(point), found
+        return None
+
+
+def _axes(dom: list[tuple[Fraction, Fraction]] | None, d: int) -> list[tuple[AlgNum | None, AlgNum | None]]:
+    if dom is None:
+        return [(None, None)] * d
+    return [(AlgNum(lo), AlgNum(hi)) for lo, hi in dom]
+
+
+def prove_equal(net: Net, expr: Any, symbols: Sequence[sympy.Symbol] | None = None, domain: Domain = None,
+                timeout: float | None = None, max_regions: int = 4096) -> Certificate:
+    """Prove or refute net(x) == expr(x) for all x in ``domain`` (None: all of R^d; else a box of rationals)."""
+    start = time.perf_counter()
+    syms = tuple(symbols) if symbols is not None else default_symbols(net.in_dim)
+    if len(syms) != net.in_dim:
+        raise ExpressionError(f"symbols: {len(syms)} given, the network takes {net.in_dim} inputs")
+    exprs = _exprs(net, expr, syms)
+    dom = _domain(domain, net.in_dim)
+    run = _Run(net, exprs, syms, start, timeout)
+    jumps = any(discontinuous(e) for e in exprs)
+
+    # 1. algebraic
+    net_abs = to_sympy(net, syms, relu="abs")
+    diffs = [canonical(n - e) for n, e in zip(net_abs, exprs, strict=True)]
+    if all(dd == 0 for dd in diffs):
+        return run.cert("proved", "algebraic", detail="difference expands to 0 in the Abs form (all of R^d)")
+    for dd in diffs:
+        p = None if jumps else _poly(dd, syms)
+        if p is not None and not p.is_zero:
+            hit = run.search(_axes(dom, len(syms)), [p.degree(s) for s in syms])
+            if hit is not None:
+                return run.refuted("algebraic", hit[0], hit[1], "difference is a nonzero polynomial")
+            return run.cert("unknown", "algebraic", detail="internal: grid search found no verified counterexample")
+    # 2. region-wise
+    return _regionwise(run, dom, max_regions, jumps)
+
+
+def _regionwise(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: int,
+                jumps: bool) -> Certificate:
+    d = len(run.syms)
+    method = "regionwise-1d" if d == 1 else "regionwise-box"
+    cache: dict[Any, list[AlgNum]] = {}
+    todo = [Box(_axes(dom, d))]
+    created, proved, fallback_cells = 1, 0, 0
+    breakpoints: list[AlgNum] = [] if dom is None or d > 1 else [AlgNum(lo) for lo, _ in dom] + [AlgNum(dom[0][1])]
+    unknown: list[str] = []
+    while todo:
+        if run.timeout is not None and time.perf_counter() - run.start > run.timeout:
+            return run.cert("unknown", method, regions=proved, detail=f"timeout after {proved} cells proved")
+        box = todo.pop()
+        oracle = Oracle(run.syms, box=box, root_cache=cache)
+        try:
+            net_vals = evaluate_net(run.net, run.syms, oracle)
+            expr_vals = [evaluate_expr(e, oracle) for e in run.exprs]
+        except Split as sp:
+            parts = box.split(sp.axis, sp.roots)
+            created += len(parts) - 1
+            if created > max_regions:
+                return run.cert("unknown", method, regions=proved,
+                                detail=f"more than max_regions={max_regions} cells")
+            if d == 1:
+                breakpoints.extend(sp.roots)
+            todo.extend(reversed(parts))
+            continue
+        except Undetermined as exc:
+            unknown.append(str(exc))
+            hit = run.search(box.axes, [2] * d, cap=SAMPLE_CAP)
+            if hit is not None:
+                return run.refuted(method, hit[0], hit[1], "found on a cell with an undetermined condition", proved)
+            continue
+        diffs = [canonical(n - e) for n, e in zip(net_vals, expr_vals, strict=True)]
+        if all(dd == 0 for dd in diffs):
+            proved += 1
+            fallback_cells += oracle.fallbacks > 0
+            continue
+        polys = [_poly(dd, run.syms) for dd in diffs]
+        if all(p is not None for p in polys):
+            degrees = [max(p.degree(s) for p in polys if p is not None) for s in run.syms]
+            hit = run.search(box.axes, degrees)
+            if hit is not None:
+                return run.refuted(method, hit[0], hit[1], "difference is a nonzero polynomial on a cell", proved)
+            return run.cert("unknown", method, regions=proved,
+                            detail="internal: grid search found no verified counterexample")
+        hit = run.search(box.axes, [2] * d, cap=SAMPLE_CAP)
+        if hit is not None:
+            return run.refuted(method, hit[0], hit[1], "found by exact evaluation on an undecided cell", proved)
+        unknown.append("difference not reducible to a polynomial on a cell")
+    if jumps and d == 1:
+        bad = _check_points(run, breakpoints, method, proved)
+        if bad is not None:
+            return bad
+    if unknown:
+        return run.cert("unknown", method, regions=proved,
+                        detail=f"{len(unknown)} cell(s) undecided ({unknown[0]}); {proved} cells proved")
+    if jumps and d > 1:
+        return run.cert("unknown", method, regions=proved,
+                        detail=f"proved on {proved} open cells; the expression may jump on their boundaries "
+                               "(not checked for d >= 2)")
+    detail = f"{proved} cells" + (f", {fallback_cells} with Abs-expansion" if fallback_cells else "")
+    if jumps:
+        detail += f", {len(breakpoints)} breakpoints checked"
+    return run.cert("proved", method, regions=proved, detail=detail)
+
+
+def _check_points(run: _Run, points: list[AlgNum], method: str, proved: int) -> Certificate | None:
+    """1-D, discontinuous expr: check each breakpoint (exactly; irrational ones via their minimal polynomial)."""
+    x = run.syms[0]
+    for a in points:
+        if a.is_rational:
+            found = run.verify([a.lo])
+            if found is not None:
+                return run.refuted(method, [a.lo], found, "the expression differs at a breakpoint", proved)
+            continue
+        oracle = Oracle(run.syms, point=a)
+        try:
+            net_vals = evaluate_net(run.net, run.syms, oracle)
+            expr_vals = [evaluate_expr(e, oracle) for e in run.exprs]
+        except Undetermined:
+            return run.cert("unknown", method, regions=proved, detail=f"undecided at the breakpoint {a}")
+        for i, (n, e) in enumerate(zip(net_vals, expr_vals, strict=True)):
+            p = _poly(canonical(n - e), run.syms)
+            if p is None:
+                return run.cert("unknown", method, regions=proved, detail=f"undecided at the breakpoint {a}")
+            if not a.vanishes(sympy.Poly(p.as_expr(), x, domain="QQ")):
+                return run.cert("refuted", method, regions=proved, output=i,
+                                detail=f"output {i} differs at the irrational point x = {a} (no rational witness)")
+    return None
+
+
+def evidence(net: Net, expr: Any, points: Sequence[Sequence[object]],
+             symbols: Sequence[sympy.Symbol] | None = None) -> Certificate:
+    """Exact agreement at the given rational points: 'evidence' (never 'proved'), or 'refuted' with the point."""
+    start = time.perf_counter()
+    syms = tuple(symbols) if symbols is not None else default_symbols(net.in_dim)
+    run = _Run(net, _exprs(net, expr, syms), syms, start, None)
+    pts = [[as_fraction(v, f"points[{k}]") for v in p] for k, p in enumerate(points)]
+    for p in pts:
+        found = run.verify(p)
+        if found is not None:
+            return run.refuted("sampling", p, found, f"exact evaluation at {len(pts)} points")
+    return run.cert("evidence", "sampling", detail=f"agrees exactly at {len(pts)} points (not a proof)")
