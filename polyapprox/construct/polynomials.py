@@ -8,7 +8,9 @@ homogeneous polynomials of degree j (the principal lattice is unisolvent), so
 exactly for each j. Each power is the pair ``z^j = R_j(z) + (-1)^j R_j(-z)`` (two one-hot ReLU^j units, valid on
 all of R), and c_0 is the output bias. Directions are divided by their gcd (``(2,0).x = 2 x_1`` becomes x_1
 with the factor 2^j moved to the output weight); only the variables present in H_j get lattice directions;
-zero c_beta get no units.
+zero c_beta get no units. When it needs fewer directions, the finite-difference form below (summed over
+the monomials of H_j, parallel directions merged) is used for H_j instead: sparse parts such as x^2 y z
+or x^6 + y^6 then cost fewer units than the full lattice.
 
 Size for a dense polynomial of total degree k >= 1 in d variables (``polynomial_net_size``; exact for generic
 coefficients, an upper bound always):
@@ -19,9 +21,11 @@ coefficients, an upper bound always):
 * depth 1, width U.
 
 **Monomials** (``monomial_net``): x^alpha with |alpha| = k by the finite-difference identity
-``k! x^alpha = sum_{0 <= beta <= alpha} (-1)^{|alpha - beta|} prod_i C(alpha_i, beta_i) (beta . x)^k``
-(expand and use sum_b (-1)^{a-b} C(a,b) b^g = a! S(g, a), which vanishes for g < a): prod_i (alpha_i + 1) - 1
-directions, 2 units each.
+``k! x^alpha = sum_{0 <= beta <= alpha} (-1)^{|alpha - beta|} prod_i C(alpha_i, beta_i) ((beta + s) . x)^k``
+(expand and use sum_b (-1)^{a-b} C(a,b) b^g = a! S(g, a), which vanishes for g < a; any shift s works since
+only the top-degree part in beta survives). With s = -alpha/2 the directions of beta and alpha - beta are
+opposite and merge: at most ceil(prod_i (alpha_i + 1) / 2) directions (2^(k-1) for x_1 ... x_k, the
+polarization formula of theory.md 1.5(b)), 2 units each.
 
 Every unit is one-hot (R_j), so ``construct.shared.shared_form`` turns these nets into shared-sigma nets.
 """
@@ -121,9 +125,12 @@ def _power_terms(d: int, terms: list[tuple[Sequence[Fraction], int, Fraction]], 
 
 
 def _primitive(beta: Direction, j: int, c: Fraction) -> tuple[Direction, Fraction]:
+    """c (beta . x)^j = c' (w . x)^j with w = beta / g primitive and its first nonzero entry positive."""
     g = 0
     for b in beta:
         g = gcd(g, b)
+    if next(b for b in beta if b) < 0:
+        g = -g
     return tuple(b // g for b in beta), c * Fraction(g) ** j
 
 
@@ -169,16 +176,48 @@ def polynomial_net(expr_or_str: object, variables: object) -> Net:
                 w[alpha.index(1)] = q
             terms.append((w, 1, Fraction(1)))
             continue
-        for beta, c in _power_coefficients(h, j, d).items():
-            prim, coeff = _primitive(beta, j, c)
-            terms.append(([Fraction(b) for b in prim], j, coeff))
+        lattice = _merge(_power_coefficients(h, j, d).items(), j)
+        differences = _merge(((beta, q * c) for alpha, q in h.items() for beta, c in _difference_terms(alpha)), j)
+        best = lattice if len(lattice) <= len(differences) else differences
+        terms.extend(([Fraction(b) for b in w], j, c) for w, c in best.items())
     return _power_terms(d, terms, constant)
 
 
-def monomial_net(exponents: Sequence[int]) -> Net:
-    """x^alpha on R^d (d = len(alpha)) by the finite-difference identity of the module doc.
+def _merge(pairs: object, j: int) -> dict[Direction, Fraction]:
+    """sum c (beta . x)^j grouped by primitive direction (zero totals dropped)."""
+    merged: dict[Direction, Fraction] = {}
+    for beta, c in pairs:  # type: ignore[attr-defined]
+        prim, coeff = _primitive(beta, j, c)
+        merged[prim] = merged.get(prim, Fraction(0)) + coeff
+    return {w: c for w, c in merged.items() if c != 0}
 
-    At most prod_i (alpha_i + 1) - 1 directions (parallel ones merged), 2 one-hot ReLU^k units each (k = |alpha|); depth 1.
+
+def _difference_terms(alpha: Direction) -> list[tuple[Direction, Fraction]]:
+    """(v, c) with x^alpha = sum c (v . x)^k, k = |alpha|, by the centred finite-difference identity.
+
+    k! x^alpha = sum_{0 <= beta <= alpha} (-1)^{|alpha-beta|} prod_i C(alpha_i, beta_i) ((beta - alpha/2) . x)^k
+    (module doc; the shift -alpha/2 is allowed because the alpha-th difference of a degree-k polynomial in beta
+    only sees its top-degree part). v = 2 beta - alpha, so beta and alpha - beta give opposite, hence merged,
+    directions: about prod_i (alpha_i + 1) / 2 of them (the polarization formula for x_1 ... x_k).
+    """
+    k = sum(alpha)
+    out = []
+    for beta in product(*(range(a + 1) for a in alpha)):
+        v = tuple(2 * b - a for b, a in zip(beta, alpha, strict=True))
+        if any(v):
+            c = Fraction((-1) ** (k - sum(beta)), factorial(k) * 2 ** k)
+            for a, b in zip(alpha, beta, strict=True):
+                c *= comb(a, b)
+            out.append((v, c))
+    return out
+
+
+
+def monomial_net(exponents: Sequence[int]) -> Net:
+    """x^alpha on R^d (d = len(alpha)) by the centred finite-difference identity of the module doc.
+
+    At most ceil(prod_i (alpha_i + 1) / 2) directions (parallel ones merged), 2 one-hot ReLU^k units each
+    (k = |alpha|); depth 1.
     """
     alpha = tuple(exponents)
     if not alpha or any(not isinstance(a, int) or isinstance(a, bool) or a < 0 for a in alpha):
@@ -186,15 +225,5 @@ def monomial_net(exponents: Sequence[int]) -> Net:
     d, k = len(alpha), sum(alpha)
     if k == 0:
         return _power_terms(d, [], Fraction(1))
-    scale = Fraction(1, factorial(k))
-    merged: dict[Direction, Fraction] = {}
-    for beta in product(*(range(a + 1) for a in alpha)):
-        if not any(beta):
-            continue
-        c = scale * (-1) ** (k - sum(beta))
-        for a, b in zip(alpha, beta, strict=True):
-            c *= comb(a, b)
-        prim, coeff = _primitive(beta, k, c)
-        merged[prim] = merged.get(prim, Fraction(0)) + coeff
-    terms = [([Fraction(b) for b in w], k, c) for w, c in merged.items() if c != 0]
+    terms = [([Fraction(b) for b in w], k, c) for w, c in _merge(_difference_terms(alpha), k).items()]
     return _power_terms(d, terms, Fraction(0))

@@ -95,8 +95,19 @@ def unit_weights(unit: PolyReLU, sigma: PolyReLU, scales: Sequence[object] | Non
     return tuple(total), beta
 
 
-def _is_sigma_unit(a: object, sigma: PolyReLU) -> bool:
-    return isinstance(a, PolyReLU) and a == sigma
+class _HiddenLayer:
+    """Accumulates the rewritten hidden layer: sigma units with scaled input rows."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[int, int, Fraction]] = []
+        self.bias: list[Fraction] = []
+
+    def unit(self, row: list[tuple[int, Fraction]], b: Fraction, scale: Fraction) -> int:
+        """Add the unit sigma(scale * (row . a + b)); returns its index."""
+        n = len(self.bias)
+        self.entries.extend((n, j, scale * v) for j, v in row)
+        self.bias.append(scale * b)
+        return n
 
 
 def shared_form(net: Net, sigma: PolyReLU = PAPER_SIGMA, scales: Sequence[object] | None = None,
@@ -105,20 +116,18 @@ def shared_form(net: Net, sigma: PolyReLU = PAPER_SIGMA, scales: Sequence[object
 
     Each hidden PolyReLU unit of order <= r becomes r sigma-units (inputs scaled by t_j), each hidden identity
     unit z becomes the 2r sigma-units of R(z) - R(-z) (needs a_1 != 0); the next layer takes the
-    combinations. Units already equal to ``sigma`` are kept as they are when ``keep_sigma_units``.
-    The output layer is unchanged in kind. Exact on all of R^d, same depth.
+    combinations (units whose combination weight is 0 are dropped). Units already equal to ``sigma`` are
+    kept as they are when ``keep_sigma_units``. The output layer is unchanged in kind. Exact on R^d, same depth.
     """
     if sigma.order < 1:
         raise ConfigError("sigma: a constant activation cannot carry a network")
-    r = sigma.order
-    ts = _check_scales(scales if scales is not None else default_scales(r), r)
-    identity_parts = None
-    layers = list(net.layers)
+    ts = _check_scales(scales if scales is not None else default_scales(sigma.order), sigma.order)
     out_layers: list[Layer] = []
-    carry: list[list[tuple[int, Fraction]]] | None = None  # old unit -> [(new unit, weight)]
-    carry_bias: list[Fraction] = []  # old unit -> constant added to it
+    # old unit of the previous layer -> [(new unit, weight)] and the constant its combination adds
+    carry: list[list[tuple[int, Fraction]]] | None = None
+    carry_bias: list[Fraction] = []
     new_width = net.in_dim
-    for k, layer in enumerate(layers):
+    for k, layer in enumerate(net.layers):
         weight, bias = layer.weight, list(layer.bias)
         if carry is not None:  # substitute old-unit columns by their combinations of new units
             entries: dict[tuple[int, int], Fraction] = {}
@@ -127,50 +136,27 @@ def shared_form(net: Net, sigma: PolyReLU = PAPER_SIGMA, scales: Sequence[object
                 for nj, w in carry[j]:
                     entries[(i, nj)] = entries.get((i, nj), Fraction(0)) + v * w
             weight = SparseMatrix((weight.shape[0], new_width), tuple((i, j, v) for (i, j), v in entries.items()))
-        if k == len(layers) - 1:
+        if k == len(net.layers) - 1:
             out_layers.append(Layer(weight, tuple(bias), layer.activations))
             break
         rows = weight.rows()
-        new_entries: list[tuple[int, int, Fraction]] = []
-        new_bias: list[Fraction] = []
+        hidden = _HiddenLayer()
         carry, carry_bias = [], []
-        n = 0
-
-        def emit(row: list[tuple[int, Fraction]], b: Fraction, sign: int, combo: Sequence[Fraction],
-                 target: list[tuple[int, Fraction]]) -> None:
-            nonlocal n
-            for t, c in zip(ts, combo, strict=True):
-                if c == 0:  # sigma(t_j z) not needed for this unit
-                    continue
-                new_entries.extend((n, j, sign * t * v) for j, v in row)
-                new_bias.append(sign * t * b)
-                target.append((n, c))
-                n += 1
-
         for i, act in enumerate(layer.activations):
-            target: list[tuple[int, Fraction]] = []
-            if keep_sigma_units and _is_sigma_unit(act, sigma):
-                new_entries.extend((n, j, v) for j, v in rows[i])
-                new_bias.append(bias[i])
-                target.append((n, Fraction(1)))
-                n += 1
-                carry.append(target)
+            if keep_sigma_units and act == sigma:
+                carry.append([(hidden.unit(rows[i], bias[i], Fraction(1)), Fraction(1))])
                 carry_bias.append(Fraction(0))
                 continue
-            if isinstance(act, Identity):
-                if identity_parts is None:
-                    identity_parts = unit_weights(PolyReLU((0, 1)), sigma, ts)
-                combo, beta = identity_parts
-                emit(rows[i], bias[i], 1, combo, target)
-                emit(rows[i], bias[i], -1, [-c for c in combo], target)
-                carry.append(target)
-                carry_bias.append(Fraction(0))  # beta - beta: the two constants cancel
-                continue
-            combo, beta = unit_weights(act, sigma, ts)
-            emit(rows[i], bias[i], 1, combo, target)
-            carry.append(target)
+            if isinstance(act, Identity):  # z = R(z) - R(-z); the two constants cancel
+                combo, _ = unit_weights(PolyReLU((0, 1)), sigma, ts)
+                parts = [(sign, t, sign * c) for sign in (1, -1) for t, c in zip(ts, combo, strict=True)]
+                beta = Fraction(0)
+            else:
+                combo, beta = unit_weights(act, sigma, ts)
+                parts = [(1, t, c) for t, c in zip(ts, combo, strict=True)]
+            carry.append([(hidden.unit(rows[i], bias[i], sign * t), c) for sign, t, c in parts if c != 0])
             carry_bias.append(beta)
-        new_width = n
-        out_layers.append(Layer(SparseMatrix((n, weight.shape[1]), tuple(new_entries)), tuple(new_bias),
-                                (sigma,) * n))
+        new_width = len(hidden.bias)
+        out_layers.append(Layer(SparseMatrix((new_width, weight.shape[1]), tuple(hidden.entries)),
+                                tuple(hidden.bias), (sigma,) * new_width))
     return Net(net.in_dim, tuple(out_layers))

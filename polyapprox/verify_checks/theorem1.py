@@ -68,13 +68,13 @@ def relu2_net_random():
           "a random net R^2 -> R with quadratic activations p(t) (widths 3, 2, seed 20250101) equals its PolyReLU net "
           "of width 2K (p(t) = sigma_a(t) + sigma_a'(-t) per unit) on all of R^2")
 def poly_activation_net():
+    import sympy
+
     from polyapprox.construct.relu_nets import (
         polynomial_activation_to_polyrelu,
         polynomial_activation_value,
         random_polynomial_activation_net,
     )
-
-    import sympy
 
     layers = random_polynomial_activation_net(np.random.default_rng(SEED), 2, (3, 2), degree=2)
     net = polynomial_activation_to_polyrelu(layers)

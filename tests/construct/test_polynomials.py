@@ -100,7 +100,8 @@ def test_paper_examples_and_golden_counts():
     p = 3 * x ** 2 * y - y ** 3 + x * y + 5 * x - 7
     net = polynomial_net(p, (x, y))
     assert net == polynomial_net("3*x**2*y - y**3 + x*y + 5*x - 7", "x,y")  # string and sympy input agree
-    assert count_params(net).units == 14  # 2 (linear) + 2*3 (degree 2 lattice) + 2*3 (degree 3: one c_beta is 0)
+    # 2 (linear part) + 2*2 (x y: polarization, 2 directions) + 2*3 (degree 3: lattice, one c_beta is 0)
+    assert count_params(net).units == 12
     assert polynomial_net_size(3, 2) == {"units": 16, "params": 41, "weights": 40, "biases": 1, "depth": 1,
                                          "width": 16}
     assert polynomial_net("x**2 + 1/2", "x") == polynomial_net(x ** 2 + sympy.Rational(1, 2), [x])
@@ -114,7 +115,7 @@ def test_monomial_net_exact(alpha, seed):
     net = monomial_net(alpha)
     _exact_equal_at_points(net, expr, syms, seed, n=4)
     assert sympy.expand(to_sympy(net, syms, relu="abs")[0]) == expr
-    assert count_params(net).units <= 2 * (prod(a + 1 for a in alpha) - 1)
+    assert count_params(net).units <= 2 * -(-prod(a + 1 for a in alpha) // 2)  # ceil(prod (alpha_i + 1) / 2) pairs
 
 
 def test_simplex_lattice():
