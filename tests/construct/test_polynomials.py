@@ -143,3 +143,23 @@ def test_constant_and_zero_polynomials():
         monomial_net((1, -1))
     with pytest.raises(ConfigError):
         polynomial_net_size(0, 2)
+
+
+@settings(max_examples=15)
+@given(polynomials())
+def test_polynomial_net_proved_equal(poly):
+    from polyapprox.symbolic import prove_equal
+
+    expr, syms = poly
+    cert = prove_equal(polynomial_net(expr, syms), expr, symbols=syms)
+    assert cert.status == "proved", cert.to_dict()
+
+
+def test_wrong_polynomial_refuted():
+    from polyapprox.symbolic import prove_equal
+
+    x, y = SYMS[:2]
+    cert = prove_equal(polynomial_net(x ** 3 * y - 2, (x, y)), x ** 3 * y - 2 + x * y / 1000, symbols=(x, y))
+    assert cert.status == "refuted"
+    cx = cert.counterexample
+    assert cert.net_value == Fraction(cx["x"]) ** 3 * Fraction(cx["y"]) - 2 != cert.expr_value

@@ -108,3 +108,26 @@ def test_polynomial_activation_errors():
         polynomial_activation_to_polyrelu([hidden, PolyActivationLayer.make([[1, 1]], [0], None)])
     with pytest.raises(ConfigError, match="empty polynomial"):
         PolyActivationLayer.make([[1]], [0], [])
+
+
+def test_conversions_proved_and_a_perturbed_net_refuted(rng):
+    import sympy
+
+    from polyapprox.backends.sympy_expr import to_sympy
+    from polyapprox.symbolic import prove_equal
+
+    x, y = sympy.symbols("x y", real=True)
+    original = random_relu_net(rng, 2, (3, 2))
+    target = to_sympy(original, (x, y))[0]
+    box = [(-1, 1), (-1, 1)]
+    assert prove_equal(relu_to_polyrelu(original), target, symbols=(x, y), domain=box).status == "proved"
+    last = original.layers[-1]
+    wrong = Net(2, original.layers[:-1] + (Layer(last.weight, (last.bias[0] + Fraction(1, 1000),),
+                                                 last.activations),))
+    cert = prove_equal(wrong, target, symbols=(x, y), domain=box)  # off by 1/1000 everywhere
+    assert cert.status == "refuted"
+    p = [cert.counterexample["x"], cert.counterexample["y"]]
+    assert evaluate_exact(wrong, p) == [cert.net_value] != evaluate_exact(original, p)
+    layers = random_polynomial_activation_net(rng, 2, (2, 2), degree=3)
+    target = sympy.expand(polynomial_activation_value(layers, [x, y])[0])
+    assert prove_equal(polynomial_activation_to_polyrelu(layers), target, symbols=(x, y)).status == "proved"

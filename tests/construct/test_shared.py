@@ -111,3 +111,16 @@ def test_errors():
     with pytest.raises(ConfigError, match="singular"):
         solve_rational([[1, 2], [2, 4]], [1, 1])
     assert solve_rational([[2, 1], [1, 3]], [3, 5]) == [F(4, 5), F(7, 5)]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2], ids=lambda s: f"seed{s}")
+def test_shared_form_proved_equal(seed):
+    import sympy
+
+    from polyapprox.backends.sympy_expr import to_sympy
+    from polyapprox.symbolic import prove_equal
+
+    x, y = sympy.symbols("x y", real=True)
+    net = random_net(np.random.default_rng(seed), 2, (3,), 1, max_order=3, activations="mixed")
+    cert = prove_equal(shared_form(net), to_sympy(net, (x, y))[0], symbols=(x, y), domain=[(-2, 2), (-2, 2)])
+    assert cert.status == "proved", cert.to_dict()
