@@ -36,6 +36,7 @@ from polyapprox.symbolic.regions import (
     Split,
     Undetermined,
     _poly,
+    abs_form,
     discontinuous,
     evaluate_expr,
     evaluate_net,
@@ -142,6 +143,17 @@ class _Run:
         return None
 
 
+def _algebraic_forms(net: Net, syms: tuple[sympy.Symbol, ...]) -> list[tuple[str, Any]]:
+    """Equivalent exact forms of the net tried in turn: all sound, they differ only in which Abs atoms
+    survive (structural ReLU(t) = t for t >= 0; plain (t + |t|)/2; sympy's Max(t, 0), which drops a Max when
+    its assumptions show t >= 0, so it mirrors targets written with Max)."""
+    return [
+        ("Abs form", lambda: abs_form(net, syms)),
+        ("plain Abs form", lambda: to_sympy(net, syms, relu="abs")),
+        ("Abs form of the Max form", lambda: to_sympy(net, syms, relu="max")),
+    ]
+
+
 def _axes(dom: list[tuple[Fraction, Fraction]] | None, d: int) -> list[tuple[AlgNum | None, AlgNum | None]]:
     if dom is None:
         return [(None, None)] * d
@@ -149,8 +161,17 @@ def _axes(dom: list[tuple[Fraction, Fraction]] | None, d: int) -> list[tuple[Alg
 
 
 def prove_equal(net: Net, expr: Any, symbols: Sequence[sympy.Symbol] | None = None, domain: Domain = None,
-                timeout: float | None = None, max_regions: int = 4096) -> Certificate:
-    """Prove or refute net(x) == expr(x) for all x in ``domain`` (None: all of R^d; else a box of rationals)."""
+                timeout: float | None = None, max_regions: int = 4096, method: str = "auto") -> Certificate:
+    """Prove or refute net(x) == expr(x) for all x in ``domain`` (None: all of R^d; else a box of rationals).
+
+    ``expr``: a sympy expression (a list of them for several outputs) in ``symbols`` (default
+    ``default_symbols(net.in_dim)``). ``method``: "auto" (algebraic, then region-wise), "algebraic" or
+    "regionwise". ``timeout`` (seconds) is checked between cells; ``max_regions`` caps the number of cells.
+    """
+    if method not in ("auto", "algebraic", "regionwise"):
+        raise ConfigError(f"method: {method!r} (auto, algebraic or regionwise)")
+    if max_regions < 1:
+        raise ConfigError(f"max_regions: {max_regions} must be >= 1")
     start = time.perf_counter()
     syms = tuple(symbols) if symbols is not None else default_symbols(net.in_dim)
     if len(syms) != net.in_dim:
@@ -160,11 +181,18 @@ def prove_equal(net: Net, expr: Any, symbols: Sequence[sympy.Symbol] | None = No
     run = _Run(net, exprs, syms, start, timeout)
     jumps = any(discontinuous(e) for e in exprs)
 
+    if method == "regionwise":
+        return _regionwise(run, dom, max_regions, jumps)
     # 1. algebraic
-    net_abs = to_sympy(net, syms, relu="abs")
-    diffs = [canonical(n - e) for n, e in zip(net_abs, exprs, strict=True)]
-    if all(dd == 0 for dd in diffs):
-        return run.cert("proved", "algebraic", detail="difference expands to 0 in the Abs form (all of R^d)")
+    diffs: list[sympy.Expr] = []
+    for name, form in _algebraic_forms(net, syms):
+        cand = [canonical(n - e) for n, e in zip(form(), exprs, strict=True)]
+        diffs = diffs or cand
+        if all(dd == 0 for dd in cand):
+            return run.cert("proved", "algebraic", detail=f"difference expands to 0 in the {name} (all of R^d)")
+        if any(dd != 0 and _poly(dd, syms) is not None for dd in cand):  # a nonzero polynomial: refute
+            diffs = cand
+            break
     for dd in diffs:
         p = None if jumps else _poly(dd, syms)
         if p is not None and not p.is_zero:
@@ -172,6 +200,8 @@ def prove_equal(net: Net, expr: Any, symbols: Sequence[sympy.Symbol] | None = No
             if hit is not None:
                 return run.refuted("algebraic", hit[0], hit[1], "difference is a nonzero polynomial")
             return run.cert("unknown", "algebraic", detail="internal: grid search found no verified counterexample")
+    if method == "algebraic":
+        return run.cert("unknown", "algebraic", detail="Abs terms remain after expansion")
     # 2. region-wise
     return _regionwise(run, dom, max_regions, jumps)
 

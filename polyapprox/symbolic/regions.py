@@ -167,10 +167,43 @@ def _sorted_distinct(roots: list[AlgNum]) -> list[AlgNum]:
     return out
 
 
+def nonneg_preactivations(net: Net) -> frozenset[tuple[int, int]]:
+    """Units (layer, unit) whose pre-activation is >= 0 on all of R^d by structure: a nonnegative bias plus
+    nonnegative weights on units whose outputs are >= 0 (PolyReLU units with all coefficients >= 0, or
+    identity units with such a pre-activation). There ReLU(t) = t exactly, with no sign analysis."""
+    out: set[tuple[int, int]] = set()
+    nonneg_out = [False] * net.in_dim
+    for k, layer in enumerate(net.layers):
+        rows = layer.weight.rows()
+        cur = []
+        for i, act in enumerate(layer.activations):
+            pre = layer.bias[i] >= 0 and all(v >= 0 and nonneg_out[j] for j, v in rows[i])
+            if pre:
+                out.add((k, i))
+            is_poly = hasattr(act, "coeffs")
+            cur.append(pre if not is_poly else all(c >= 0 for c in act.coeffs))
+        nonneg_out = cur
+    return frozenset(out)
+
+
+def abs_form(net: Net, syms: Sequence[sympy.Symbol]) -> list[sympy.Expr]:
+    """The net with ReLU(t) = (t + |t|)/2 (t where t >= 0 by structure), in canonical Abs form."""
+    known = nonneg_preactivations(net)
+
+    def rule(t: sympy.Expr, layer: int, unit: int) -> sympy.Expr:
+        return sympy.expand(t) if (layer, unit) in known else relu_abs(canonical(t))
+
+    return [canonical(v) for v in to_sympy(net, syms, relu=rule)]
+
+
 def evaluate_net(net: Net, syms: Sequence[sympy.Symbol], oracle: Oracle) -> list[sympy.Expr]:
     """The net's outputs on the locus, each ReLU fixed to t or 0 where the oracle knows the sign of t."""
+    known = nonneg_preactivations(net)
+
     def rule(t: sympy.Expr, layer: int, unit: int) -> sympy.Expr:
         t = sympy.expand(t)
+        if (layer, unit) in known:
+            return t
         s = oracle.sign(t)
         if s in (POS, NONNEG):
             return t
