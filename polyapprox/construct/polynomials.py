@@ -28,6 +28,8 @@ opposite and merge: at most ceil(prod_i (alpha_i + 1) / 2) directions (2^(k-1) f
 polarization formula of theory.md 1.5(b)), 2 units each.
 
 Every unit is one-hot (R_j), so ``construct.shared.shared_form`` turns these nets into shared-sigma nets.
+With per-unit coefficients allowed, fewer units suffice: for d = 1, ``blocks.polynomial_1d_block`` needs 2
+units for any degree (all powers share the direction x), against 2k here.
 """
 
 from __future__ import annotations

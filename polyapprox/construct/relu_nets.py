@@ -6,10 +6,11 @@
   *structural identity*, the converted net is ``==`` to the ReLU net read as a ``Net``. The content of the
   theorem is that reading: the ReLU network's function (e.g. a torch module) is the PolyReLU net's function.
 * ``power`` k >= 2: ReLU^k nets with a = e_k, likewise structural.
-* ``polynomial_activation_to_polyrelu``: a net whose unit applies p(t) = sum_i c_i t^i (degree <= r) becomes
-  a PolyReLU net of width <= 2K: p(t) = sigma_a(t) + sigma_a'(-t) with a = (c_0, c_1, ..., c_r),
-  a'_i = (-1)^i c_i (i >= 1), a'_0 = 0 (Lemma 1); the sign of -t goes into the unit's input row and both
-  units feed the next layer with the old unit's column.
+* ``polynomial_activation_to_polyrelu``: a net whose units apply polynomials p(t) = sum_i c_i t^i (one per
+  unit, degree <= r) becomes a PolyReLU net of the same depth and width 2K: p(t) = sigma_a(t) + sigma_a'(-t)
+  with a = (c_0, c_1, ..., c_r), a'_i = (-1)^i c_i (i >= 1), a'_0 = 0 (Lemma 1). The minus sign of -t is
+  folded into the second unit's input row and the sum into the next weight matrix (both units get the old
+  unit's column).
 """
 
 from __future__ import annotations
@@ -94,23 +95,32 @@ def relu_to_polyrelu(source: Any, power: int = 1) -> Net:
 
 @dataclass(frozen=True)
 class PolyActivationLayer:
-    """One layer of a polynomial-activation net: a = p(W a_prev + b), ``coeffs[i]`` multiplying t^i.
+    """One layer of a polynomial-activation net: unit i outputs p_i(W a_prev + b)_i, ``coeffs[i][m]``
+    multiplying t^m.
 
-    ``coeffs`` is None for the affine output layer; one tuple shared by every unit of the layer.
+    ``coeffs`` is None for the affine output layer, else one coefficient tuple per unit (``make`` also
+    accepts a single tuple shared by every unit).
     """
 
     weight: SparseMatrix
     bias: tuple[Fraction, ...]
-    coeffs: tuple[Fraction, ...] | None
+    coeffs: tuple[tuple[Fraction, ...], ...] | None
 
     @classmethod
-    def make(cls, weight: object, bias: Sequence[object] | None, coeffs: Sequence[object] | None
+    def make(cls, weight: object, bias: Sequence[object] | None, coeffs: Sequence[Any] | None
              ) -> PolyActivationLayer:
         layer = Layer.make(weight, bias)
-        cs = None if coeffs is None else tuple(as_fraction(c, f"coeffs[{i}]") for i, c in enumerate(coeffs))
-        if cs is not None and not cs:
-            raise ConfigError("coeffs: empty polynomial")
-        return cls(layer.weight, layer.bias, cs)
+        if coeffs is None:
+            return cls(layer.weight, layer.bias, None)
+        per_unit = list(coeffs) if coeffs and isinstance(coeffs[0], (list, tuple)) else [coeffs] * layer.out_dim
+        if len(per_unit) != layer.out_dim:
+            raise ConfigError(f"coeffs: {len(per_unit)} polynomials for {layer.out_dim} units")
+        cs = []
+        for u, poly in enumerate(per_unit):
+            if not poly:
+                raise ConfigError(f"coeffs[{u}]: empty polynomial")
+            cs.append(tuple(as_fraction(c, f"coeffs[{u}][{m}]") for m, c in enumerate(poly)))
+        return cls(layer.weight, layer.bias, tuple(cs))
 
 
 def polynomial_activation_value(layers: Sequence[PolyActivationLayer], x: Sequence[Any]) -> list[Any]:
@@ -121,7 +131,8 @@ def polynomial_activation_value(layers: Sequence[PolyActivationLayer], x: Sequen
         for i, j, v in layer.weight.entries:
             z[i] = z[i] + v * a[j]
         if layer.coeffs is not None:
-            z = [sum((c * t ** p for p, c in enumerate(layer.coeffs) if c != 0), Fraction(0)) for t in z]
+            z = [sum((c * t ** m for m, c in enumerate(cs) if c != 0), Fraction(0))
+                 for t, cs in zip(z, layer.coeffs, strict=True)]
         a = z
     return a
 
@@ -146,13 +157,14 @@ def polynomial_activation_to_polyrelu(layers: Sequence[PolyActivationLayer]) -> 
             out.append(Layer(SparseMatrix((layer.weight.shape[0], cols), entries), layer.bias,
                              (IDENTITY,) * layer.weight.shape[0]))
             break
-        c = layer.coeffs
-        plus = PolyReLU(c)
-        minus = PolyReLU((Fraction(0),) + tuple((-1) ** i * ci for i, ci in enumerate(c) if i >= 1))
+        acts: list[PolyReLU] = []
+        for c in layer.coeffs:  # p(t) = sigma_a(t) + sigma_a'(-t): a = c, a'_0 = 0, a'_m = (-1)^m c_m
+            acts.append(PolyReLU(c))
+            acts.append(PolyReLU((Fraction(0),) + tuple((-1) ** m * cm for m, cm in enumerate(c) if m >= 1)))
         rows = layer.weight.shape[0]
         new_entries = [(2 * i + s, j, v if s == 0 else -v) for i, j, v in entries for s in (0, 1)]
         bias = tuple(b if s == 0 else -b for b in layer.bias for s in (0, 1))
-        out.append(Layer(SparseMatrix((2 * rows, cols), tuple(new_entries)), bias, (plus, minus) * rows))
+        out.append(Layer(SparseMatrix((2 * rows, cols), tuple(new_entries)), bias, tuple(acts)))
         doubled = [(2 * i, 2 * i + 1) for i in range(rows)]
     return Net(out[0].in_dim, tuple(out))
 
@@ -179,14 +191,15 @@ def random_relu_net(rng: np.random.Generator, d: int, widths: Sequence[int], out
 
 def random_polynomial_activation_net(rng: np.random.Generator, d: int, widths: Sequence[int], degree: int = 2,
                                      out_dim: int = 1) -> list[PolyActivationLayer]:
-    """A random polynomial-activation net, one random polynomial of the given degree per hidden layer."""
+    """A random polynomial-activation net: per hidden unit a random monic polynomial of the given degree."""
     layers = []
     prev = d
     for n, w in enumerate(list(widths) + [out_dim]):
         last = n == len(widths)
         weight = [[random_rational(rng, 4, 2) for _ in range(prev)] for _ in range(w)]
         bias = [random_rational(rng, 4, 1) for _ in range(w)]
-        coeffs = None if last else [random_rational(rng, 4, 2) for _ in range(degree)] + [Fraction(1)]
+        coeffs = None if last else [[random_rational(rng, 4, 2) for _ in range(degree)] + [Fraction(1)]
+                                    for _ in range(w)]
         layers.append(PolyActivationLayer.make(weight, bias, coeffs))
         prev = w
     return layers

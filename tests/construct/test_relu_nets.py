@@ -106,8 +106,13 @@ def test_polynomial_activation_errors():
         polynomial_activation_to_polyrelu([PolyActivationLayer.make([[1]], [0], None)] * 2)
     with pytest.raises(NetError, match=r"layers\[1\].weight: 2 columns, expected 1"):
         polynomial_activation_to_polyrelu([hidden, PolyActivationLayer.make([[1, 1]], [0], None)])
-    with pytest.raises(ConfigError, match="empty polynomial"):
-        PolyActivationLayer.make([[1]], [0], [])
+    with pytest.raises(ConfigError, match=r"coeffs\[0\]: empty polynomial"):
+        PolyActivationLayer.make([[1]], [0], [[]])
+    with pytest.raises(ConfigError, match="coeffs: 1 polynomials for 2 units"):
+        PolyActivationLayer.make([[1], [2]], [0, 0], [[1, 2]])
+    per_unit = PolyActivationLayer.make([[1], [2]], [0, 0], [[0, 1], [1, 0, "1/2"]])
+    net = polynomial_activation_to_polyrelu([per_unit, PolyActivationLayer.make([[1, 1]], None, None)])
+    assert evaluate_exact(net, [Fraction(-3)]) == [-3 + 1 + Fraction(36, 2)]  # p_1(-3) + p_2(-6)
 
 
 def test_conversions_proved_and_a_perturbed_net_refuted(rng):
