@@ -73,7 +73,8 @@ for _k in POLY_DEGREES:
     _poly_degree(_k)
 
 
-@register("lemma1.monomial", "the depth-1 finite-difference net of x^2 y z equals x^2 y z on R^3")
+@register("lemma1.monomial",
+          "monomial_net((2, 1, 1)) (depth 1, centred finite differences, 6 directions) = x^2 y z on R^3")
 def monomial():
     from polyapprox.construct.polynomials import monomial_net
 
@@ -86,3 +87,71 @@ def multivariate():
     from polyapprox.expressions import parse_expression
 
     return prove(polynomial_net(MULTIVARIATE, (X, Y, Z)), parse_expression(MULTIVARIATE, (X, Y, Z)), (X, Y, Z))
+
+
+# ---------------------------------------------------------------- the rest of theory.md's table 1.1
+
+
+def _one_layer(d: int, rows: list, bias: list, acts: object, out: list, out_bias: object = 0):
+    from polyapprox.net import Layer, Net
+
+    return Net(d, (Layer.make(rows, bias, acts), Layer.make([out], [out_bias])))
+
+
+@register("lemma1.abs", "R(x) + R(-x) = |x| for all real x (2 ReLU units)")
+def abs_block():
+    import sympy
+
+    from polyapprox.net import RELU
+
+    return prove(_one_layer(1, [[1], [-1]], [0, 0], RELU, [1, 1]), sympy.Abs(X), (X,))
+
+
+@register("lemma1.max", "R(y) - R(-y) + R(x - y) = max(x, y) for all real x, y (3 ReLU units)")
+def max_block():
+    import sympy
+
+    from polyapprox.net import RELU
+
+    return prove(_one_layer(2, [[0, 1], [0, -1], [1, -1]], [0, 0, 0], RELU, [1, -1, 1]), sympy.Max(X, Y), (X, Y))
+
+
+@register("lemma1.trapezoid", "R(t+2) - R(t+1) - R(t-1) + R(t-2) = max(0, min(1, 2 - |t|)) for all real t")
+def trapezoid():
+    import sympy
+
+    from polyapprox.net import RELU
+
+    net = _one_layer(1, [[1], [1], [1], [1]], [2, 1, -1, -2], RELU, [1, -1, -1, 1])
+    return prove(net, sympy.Max(0, sympy.Min(1, 2 - sympy.Abs(X))), (X,))
+
+
+@register("lemma1.identity_relu2_box", "[R_2(x + 1) - R_2(1 - x)] / 4 = x for all x in [-1, 1] (2 ReLU^2 units)")
+def identity_relu2_box():
+    from fractions import Fraction
+
+    from polyapprox.net import PolyReLU
+
+    q = Fraction(1, 4)
+    net = _one_layer(1, [[1], [-1]], [1, 1], PolyReLU.relu_power(2), [q, -q])
+    return prove(net, X, (X,), [(-1, 1)])
+
+
+@register("lemma1.bspline_partition",
+          "sum_{j=-2..3} B_2(t - j) = 1 for all t in [0, 3], B_2(t) = [R_2(t) - 3 R_2(t-1) + 3 R_2(t-2) - R_2(t-3)]/2")
+def bspline_partition():
+    from fractions import Fraction
+
+    import sympy
+
+    from polyapprox.net import PolyReLU
+
+    shifts = range(-2, 4)
+    weights = {}
+    for j in shifts:  # B_2(t - j) = sum_m w_m R_2(t - j - m) / 2
+        for m, w in enumerate((1, -3, 3, -1)):
+            weights[j + m] = weights.get(j + m, 0) + Fraction(w, 2)
+    knots = sorted(k for k, w in weights.items() if w != 0)
+    net = _one_layer(1, [[1]] * len(knots), [-k for k in knots], PolyReLU.relu_power(2),
+                     [weights[k] for k in knots])
+    return prove(net, sympy.Integer(1), (X,), [(0, 3)])
