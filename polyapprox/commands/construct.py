@@ -45,6 +45,11 @@ def add_parsers(subparsers: Any) -> None:
     _common(p)
     p.set_defaults(func=_polynomial)
 
+    p = verbs.add_parser("monomial", help="x^alpha by centred finite differences, depth 1, exact on R^d")
+    p.add_argument("exponents", help="alpha, e.g. 2,1,1 for x^2 y z")
+    _common(p)
+    p.set_defaults(func=_monomial)
+
     p = verbs.add_parser("relu", help="ReLU as one PolyReLU unit with a = (0, 1)")
     _common(p)
     p.set_defaults(func=lambda a: _block(a, "relu"))
@@ -123,6 +128,19 @@ def _polynomial(args: argparse.Namespace) -> int:
     extra = {"expression": str(expr), "vars": [s.name for s in syms], "degree": degree,
              "size_bound": polynomial_net_size(degree, len(syms)) if degree >= 1 else None}
     return _finish(args, "polynomial", net, expr, syms, extra)
+
+
+def _monomial(args: argparse.Namespace) -> int:
+    import sympy
+
+    from polyapprox.backends.sympy_expr import default_symbols
+    from polyapprox.construct.polynomials import monomial_net
+
+    alpha = parse_int_list(args.exponents, "exponents", minimum=0)
+    syms = default_symbols(len(alpha))
+    target = sympy.Mul(*[s ** a for s, a in zip(syms, alpha, strict=True)])
+    return _finish(args, "monomial", monomial_net(alpha), target, syms, {"exponents": alpha, "vars": [
+        s.name for s in syms]})
 
 
 def _block(args: argparse.Namespace, what: str) -> int:

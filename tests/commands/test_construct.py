@@ -45,7 +45,8 @@ def test_polynomial_text_output(capsys):
     (["relu"], 2, 1),
     (["power", "5"], 4, 2),
     (["product"], 12, 4),
-], ids=["relu", "power", "product"])
+    (["monomial", "1,1"], 12, 4),
+], ids=["relu", "power", "product", "monomial"])
 def test_blocks(capsys, tmp_path, argv, params, units):
     path = tmp_path / "b.json"
     code, out, err = _run(capsys, "construct", *argv, "--json", "--out", str(path))
@@ -53,7 +54,7 @@ def test_blocks(capsys, tmp_path, argv, params, units):
     doc = json.loads(out)
     assert (doc["params"], doc["units"], doc["depth"]) == (params, units, 1)
     assert doc["certificate"]["status"] == "proved"
-    assert load(path).in_dim == (2 if argv == ["product"] else 1)
+    assert load(path).in_dim == (2 if argv[0] in ("product", "monomial") else 1)
 
 
 def test_relu_net_random_and_from_file(capsys, tmp_path):
@@ -107,6 +108,7 @@ BAD = [
     (["construct", "polynomial", "x", "--vars", "x,x"], "duplicate variable"),
     (["construct", "power", "-1"], "K: -1 must be >= 1"),
     (["construct", "power", "two"], "K: not an integer"),
+    (["construct", "monomial", "1,-1"], "exponents: -1 must be >= 0"),
     (["construct", "relu-net", "--widths", "3,0"], "widths: 0 must be >= 1"),
     (["construct", "relu-net", "--dim", "0"], "dim: 0 must be >= 1"),
     (["construct", "shared", "SRC", "--sigma", "0,abc"], "not a rational"),
