@@ -78,7 +78,9 @@ def _dense_generic(k: int, d: int, seed: int) -> sympy.Expr:
 @pytest.mark.parametrize(("k", "d"), [(k, d) for d in (1, 2, 3) for k in range(1, 6 if d < 3 else 5)],
                          ids=lambda v: str(v))
 def test_size_formula_exact_for_generic_coefficients(k, d):
-    net = polynomial_net(_dense_generic(k, d, 10 * k + d), SYMS[:d])
+    expr = _dense_generic(k, d, 10 * k + d)
+    net = polynomial_net(expr, SYMS[:d])
+    _exact_equal_at_points(net, expr, SYMS[:d], seed=k + d, n=3)
     c = count_params(net)
     size = polynomial_net_size(k, d)
     assert (c.units, c.params, c.weights, c.biases, c.depth, c.width) == (
@@ -163,3 +165,14 @@ def test_wrong_polynomial_refuted():
     assert cert.status == "refuted"
     cx = cert.counterexample
     assert cert.net_value == Fraction(cx["x"]) ** 3 * Fraction(cx["y"]) - 2 != cert.expr_value
+
+
+@pytest.mark.parametrize("d", [1, 2, 3], ids=lambda d: f"d{d}")
+def test_dense_degree_6_proved(d):
+    from polyapprox.symbolic import prove_equal
+
+    expr = _dense_generic(6, d, 600 + d)
+    net = polynomial_net(expr, SYMS[:d])
+    assert count_params(net).params == polynomial_net_size(6, d)["params"]
+    cert = prove_equal(net, expr, symbols=SYMS[:d])
+    assert (cert.status, cert.method) == ("proved", "algebraic")
