@@ -46,7 +46,8 @@ def test_points_strictly_between_algebraic_numbers():
     assert all(2 < p * p < 3 for p in pts)
     assert compare(AlgNum(rational_between(None, lo)), lo) == -1
     assert compare(AlgNum(rational_between(hi, None)), hi) == 1
-    assert points_between(AlgNum(Fraction(0)), AlgNum(Fraction(1)), 3) == [Fraction(1, 4), Fraction(1, 2), Fraction(3, 4)]
+    quarters = [Fraction(1, 4), Fraction(1, 2), Fraction(3, 4)]
+    assert points_between(AlgNum(Fraction(0)), AlgNum(Fraction(1)), 3) == quarters
 
 
 def test_sign_of_a_polynomial_at_an_irrational_point():

@@ -93,7 +93,10 @@ def _ipow(lo: Fraction, hi: Fraction, e: int) -> tuple[Fraction, Fraction]:
     return Fraction(0), max(lo ** e, hi ** e)
 
 
-def enclosure(p: sympy.Poly, bounds: Sequence[tuple[Fraction | None, Fraction | None]]) -> tuple[Fraction, Fraction] | None:
+Bound = tuple[Fraction | None, Fraction | None]
+
+
+def enclosure(p: sympy.Poly, bounds: Sequence[Bound]) -> tuple[Fraction, Fraction] | None:
     """A rational interval containing p over the closed box of ``bounds`` (term-wise interval arithmetic)."""
     lo_sum, hi_sum = Fraction(0), Fraction(0)
     for monom, c in p.terms():
