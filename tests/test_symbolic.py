@@ -229,3 +229,21 @@ def test_far_breakpoints_on_the_whole_line():
     cert = prove_equal(net, wrong, (X,))
     assert_refuted_and_verified(net, wrong, cert)
     assert cert.counterexample["x"] > 1000
+
+
+def _psi_on(col: int) -> Net:
+    w = [[1 if c == col else 0 for c in range(2)] for _ in range(4)]
+    return Net(2, (Layer.make(w, [2, 1, -1, -2], RELU), Layer.make([[1, -1, -1, 1]])))
+
+
+def test_2d_piecewise_target_is_proved_with_its_cell_boundaries():
+    net = compose(product_block(), parallel(_psi_on(0), _psi_on(1)))
+    target = PSI * PSI.subs(X, Y)
+    box = [(-3, 3), (-3, 3)]
+    cert = prove_equal(net, target, (X, Y), domain=box)
+    assert (cert.status, cert.method, cert.regions) == ("proved", "regionwise-box", 25)
+    assert "12 boundary hyperplanes" in cert.detail  # x, y in {-3, -2, -1, 1, 2, 3}
+    spike = target + sympy.Piecewise((1, sympy.Eq(X, 1) & sympy.Eq(Y, sympy.Rational(1, 2))), (0, True))
+    bad = prove_equal(net, spike, (X, Y), domain=box)
+    assert bad.counterexample == {"x": Fraction(1), "y": Fraction(1, 2)}
+    assert_refuted_and_verified(net, spike, bad, (X, Y))

@@ -213,7 +213,9 @@ def _regionwise(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regi
     cache: dict[Any, list[AlgNum]] = {}
     todo = [Box(_axes(dom, d))]
     created, proved, fallback_cells = 1, 0, 0
-    breakpoints: list[AlgNum] = [] if dom is None or d > 1 else [AlgNum(lo) for lo, _ in dom] + [AlgNum(dom[0][1])]
+    # per axis: every split point, and the domain's ends (faces of the closed box)
+    axis_points: list[list[AlgNum]] = [[] for _ in range(d)] if dom is None else [
+        [AlgNum(lo), AlgNum(hi)] for lo, hi in dom]
     unknown: list[str] = []
     while todo:
         if run.timeout is not None and time.perf_counter() - run.start > run.timeout:
@@ -229,8 +231,7 @@ def _regionwise(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regi
             if created > max_regions:
                 return run.cert("unknown", method, regions=proved,
                                 detail=f"more than max_regions={max_regions} cells")
-            if d == 1:
-                breakpoints.extend(sp.roots)
+            axis_points[sp.axis].extend(sp.roots)
             todo.extend(reversed(parts))
             continue
         except Undetermined as exc:
@@ -256,21 +257,63 @@ def _regionwise(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regi
         if hit is not None:
             return run.refuted(method, hit[0], hit[1], "found by exact evaluation on an undecided cell", proved)
         unknown.append("difference not reducible to a polynomial on a cell")
-    if jumps and d == 1:
-        bad = _check_points(run, breakpoints, method, proved)
+    faces = 0
+    if jumps and not unknown:
+        axis_points = [_distinct(pts) for pts in axis_points]
+        bad = (_check_points(run, axis_points[0], method, proved) if d == 1
+               else _check_faces(run, dom, axis_points, method, proved, max_regions))
         if bad is not None:
             return bad
+        faces = sum(len(pts) for pts in axis_points)
     if unknown:
         return run.cert("unknown", method, regions=proved,
                         detail=f"{len(unknown)} cell(s) undecided ({unknown[0]}); {proved} cells proved")
-    if jumps and d > 1:
-        return run.cert("unknown", method, regions=proved,
-                        detail=f"proved on {proved} open cells; the expression may jump on their boundaries "
-                               "(not checked for d >= 2)")
     detail = f"{proved} cells" + (f", {fallback_cells} with Abs-expansion" if fallback_cells else "")
     if jumps:
-        detail += f", {len(breakpoints)} breakpoints checked"
+        detail += f", {faces} breakpoints checked" if d == 1 else f", {faces} boundary hyperplanes checked"
     return run.cert("proved", method, regions=proved, detail=detail)
+
+
+def _check_faces(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, axis_points: list[list[AlgNum]],
+                 method: str, proved: int, max_regions: int) -> Certificate | None:
+    """d >= 2, discontinuous expr: every cell boundary lies on a hyperplane x_j = r (r a split point or a
+    domain end). Prove the identity restricted to each such hyperplane (a (d-1)-variable problem: the net
+    composed with the affine embedding, expr with x_j = r); None when all hold."""
+    from polyapprox.algebra import compose, linear
+
+    d = len(run.syms)
+    for j, pts in enumerate(axis_points):
+        for r in pts:
+            if not r.is_rational:
+                return run.cert("unknown", method, regions=proved,
+                                detail=f"proved on {proved} open cells; the expression may jump on the irrational "
+                                       f"hyperplane {run.syms[j]} = {r} (not checked)")
+            q = r.lo
+            others = [k for k in range(d) if k != j]
+            embed = linear([[1 if k == col else 0 for col in others] for k in range(d)],
+                           [q if k == j else 0 for k in range(d)], in_dim=d - 1)
+            sub = {run.syms[j]: rational(q)}
+            left = None if run.timeout is None else max(run.timeout - (time.perf_counter() - run.start), 0.0)
+            cert = prove_equal(compose(run.net, embed), [e.subs(sub) for e in run.exprs],
+                               symbols=[run.syms[k] for k in others],
+                               domain=None if dom is None else [dom[k] for k in others],
+                               timeout=left, max_regions=max_regions)
+            if cert.status == "refuted" and cert.counterexample is not None:
+                point = [q if k == j else cert.counterexample[run.syms[k].name] for k in range(d)]
+                found = run.verify(point)
+                if found is not None:
+                    return run.refuted(method, point, found,
+                                       f"the expression differs on the face {run.syms[j]} = {q}", proved)
+            if cert.status != "proved":
+                return run.cert("unknown", method, regions=proved,
+                                detail=f"on the face {run.syms[j]} = {q}: {cert.status} ({cert.detail})")
+    return None
+
+
+def _distinct(points: list[AlgNum]) -> list[AlgNum]:
+    from polyapprox.symbolic.regions import _sorted_distinct
+
+    return _sorted_distinct(points)
 
 
 def _check_points(run: _Run, points: list[AlgNum], method: str, proved: int) -> Certificate | None:
