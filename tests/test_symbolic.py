@@ -102,12 +102,12 @@ def test_trapezoid_with_a_wrong_slope_is_refuted_inside_a_cell():
 
 
 def test_random_2d_relu_net_equals_its_max_form_regionwise(rng):
-    net = random_net(rng, in_dim=2, widths=(4, 3), activations="relu", density=0.5)
+    net = random_net(rng, in_dim=2, widths=(4, 3), activations="relu", density=0.9)
     expr = to_sympy(net, relu="max")[0]
     box = [(-1, 1), (-1, 1)]
     cert = prove_equal(net, expr, (X, Y), domain=box, method="regionwise")
-    assert (cert.status, cert.method) == ("proved", "regionwise-box")
-    assert cert.regions >= 1
+    assert (cert.status, cert.method) == ("proved", "regionwise-polygon")
+    assert cert.regions >= 2 and "Abs-expansion" not in cert.detail  # every unit's sign fixed on every cell
     assert prove_equal(net, expr, (X, Y), domain=box).status == "proved"
     bumped = expr + sympy.Max(X - sympy.Rational(1, 3), 0) / 1000
     bad = prove_equal(net, bumped, (X, Y), domain=box)
@@ -149,8 +149,9 @@ def test_wrong_value_exactly_at_sqrt2_is_refuted_without_a_rational_witness():
 def test_box_split_at_irrational_points_in_2d():
     both = compose(linear([[1, 1]]), _stack_xy(relu_of_square_minus_2()))
     expr = sympy.Max(X ** 2 - 2, 0) + Y
-    cert = prove_equal(both, expr, (X, Y), domain=[(-2, 2), (0, 1)], method="regionwise")
-    assert (cert.status, cert.regions) == ("proved", 4)  # x split at -sqrt(2), 0 (the square block), sqrt(2)
+    cert = prove_equal(both, expr, (X, Y), method="regionwise")  # unbounded: box cells, not polygons
+    assert (cert.status, cert.method) == ("proved", "regionwise-box")
+    assert cert.regions == 8  # x cut at -sqrt(2), 0 (square block), sqrt(2); y at 0 (identity block)
 
 
 def _stack_xy(fx: Net) -> Net:
@@ -241,9 +242,23 @@ def test_2d_piecewise_target_is_proved_with_its_cell_boundaries():
     target = PSI * PSI.subs(X, Y)
     box = [(-3, 3), (-3, 3)]
     cert = prove_equal(net, target, (X, Y), domain=box)
-    assert (cert.status, cert.method, cert.regions) == ("proved", "regionwise-box", 25)
+    assert (cert.status, cert.method) == ("proved", "regionwise-polygon")
+    assert cert.regions == 29  # 5 x 5 boxes, 4 of them cut once more by |psi(x) - psi(y)| = 0
     assert "12 boundary hyperplanes" in cert.detail  # x, y in {-3, -2, -1, 1, 2, 3}
     spike = target + sympy.Piecewise((1, sympy.Eq(X, 1) & sympy.Eq(Y, sympy.Rational(1, 2))), (0, True))
     bad = prove_equal(net, spike, (X, Y), domain=box)
     assert bad.counterexample == {"x": Fraction(1), "y": Fraction(1, 2)}
     assert_refuted_and_verified(net, spike, bad, (X, Y))
+
+
+def test_oblique_cells_prove_an_identity_the_abs_form_cannot():
+    """|x| + |y| = max(|x + y|, |x - y|): needs the cuts x = +-y (polygon cells on a bounded box)."""
+    net = Net(2, (Layer.make([[1, 0], [-1, 0], [0, 1], [0, -1]], None, RELU), Layer.make([[1, 1, 1, 1]])))
+    target = sympy.Max(sympy.Abs(X + Y), sympy.Abs(X - Y))
+    assert prove_equal(net, target, (X, Y), method="algebraic").status == "unknown"
+    cert = prove_equal(net, target, (X, Y), domain=[(-1, 1), ("-1/2", 2)])
+    assert (cert.status, cert.method) == ("proved", "regionwise-polygon")
+    assert prove_equal(net, target, (X, Y)).status == "unknown"  # unbounded R^2: no polygon cells (documented)
+    wrong = sympy.Max(sympy.Abs(X + Y), sympy.Abs(X - Y) + (X - Y) / 100)
+    bad = prove_equal(net, wrong, (X, Y), domain=[(-1, 1), (-1, 1)])
+    assert_refuted_and_verified(net, wrong, bad, (X, Y))

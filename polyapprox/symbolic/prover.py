@@ -30,6 +30,7 @@ from polyapprox.net import Net, as_fraction
 from polyapprox.symbolic.absform import canonical
 from polyapprox.symbolic.algnum import AlgNum, points_between
 from polyapprox.symbolic.certificate import Certificate
+from polyapprox.symbolic.polygons import Polygon
 from polyapprox.symbolic.regions import (
     Box,
     Oracle,
@@ -209,9 +210,11 @@ def prove_equal(net: Net, expr: Any, symbols: Sequence[sympy.Symbol] | None = No
 def _regionwise(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: int,
                 jumps: bool) -> Certificate:
     d = len(run.syms)
-    method = "regionwise-1d" if d == 1 else "regionwise-box"
+    polygons = d == 2 and dom is not None
+    method = "regionwise-1d" if d == 1 else "regionwise-polygon" if polygons else "regionwise-box"
     cache: dict[Any, list[AlgNum]] = {}
-    todo = [Box(_axes(dom, d))]
+    todo: list[Any] = [Polygon.box(dom) if polygons and dom is not None else Box(_axes(dom, d))]
+    oblique_expr_cuts = 0
     created, proved, fallback_cells = 1, 0, 0
     # per axis: every split point, and the domain's ends (faces of the closed box)
     axis_points: list[list[AlgNum]] = [[] for _ in range(d)] if dom is None else [
@@ -224,19 +227,24 @@ def _regionwise(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regi
         oracle = Oracle(run.syms, box=box, root_cache=cache)
         try:
             net_vals = evaluate_net(run.net, run.syms, oracle)
+            oracle.origin = "expr"
             expr_vals = [evaluate_expr(e, oracle) for e in run.exprs]
         except Split as sp:
-            parts = box.split(sp.axis, sp.roots)
+            parts = box.split(sp)
             created += len(parts) - 1
             if created > max_regions:
                 return run.cert("unknown", method, regions=proved,
                                 detail=f"more than max_regions={max_regions} cells")
-            axis_points[sp.axis].extend(sp.roots)
+            axis, roots = _axis_cut(sp)
+            if axis is not None:
+                axis_points[axis].extend(roots)
+            elif oracle.origin == "expr":
+                oblique_expr_cuts += 1
             todo.extend(reversed(parts))
             continue
         except Undetermined as exc:
             unknown.append(str(exc))
-            hit = run.search(box.axes, [2] * d, cap=SAMPLE_CAP)
+            hit = run.search(box.search_axes(), [2] * d, cap=SAMPLE_CAP)
             if hit is not None:
                 return run.refuted(method, hit[0], hit[1], "found on a cell with an undetermined condition", proved)
             continue
@@ -248,16 +256,18 @@ def _regionwise(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regi
         polys = [_poly(dd, run.syms) for dd in diffs]
         if all(p is not None for p in polys):
             degrees = [max(p.degree(s) for p in polys if p is not None) for s in run.syms]
-            hit = run.search(box.axes, degrees)
+            hit = run.search(box.search_axes(), degrees)
             if hit is not None:
                 return run.refuted(method, hit[0], hit[1], "difference is a nonzero polynomial on a cell", proved)
             return run.cert("unknown", method, regions=proved,
                             detail="internal: grid search found no verified counterexample")
-        hit = run.search(box.axes, [2] * d, cap=SAMPLE_CAP)
+        hit = run.search(box.search_axes(), [2] * d, cap=SAMPLE_CAP)
         if hit is not None:
             return run.refuted(method, hit[0], hit[1], "found by exact evaluation on an undecided cell", proved)
         unknown.append("difference not reducible to a polynomial on a cell")
     faces = 0
+    if jumps and oblique_expr_cuts and not unknown:
+        unknown.append("the expression may jump on an oblique cell boundary (not checked)")
     if jumps and not unknown:
         axis_points = [_distinct(pts) for pts in axis_points]
         bad = (_check_points(run, axis_points[0], method, proved) if d == 1
@@ -272,6 +282,18 @@ def _regionwise(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regi
     if jumps:
         detail += f", {faces} breakpoints checked" if d == 1 else f", {faces} boundary hyperplanes checked"
     return run.cert("proved", method, regions=proved, detail=detail)
+
+
+def _axis_cut(cut: Split) -> tuple[int | None, list[AlgNum]]:
+    """(axis, roots) when the cut is x_axis = root(s); (None, []) for an oblique line."""
+    if cut.axis is not None:
+        return cut.axis, cut.roots
+    assert cut.line is not None
+    a, c = cut.line
+    nonzero = [j for j, v in enumerate(a) if v != 0]
+    if len(nonzero) == 1:
+        return nonzero[0], [AlgNum(-c / a[nonzero[0]])]
+    return None, []
 
 
 def _check_faces(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, axis_points: list[list[AlgNum]],

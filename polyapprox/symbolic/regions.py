@@ -36,9 +36,12 @@ POS, NEG, ZERO, NONNEG, NONPOS = "pos", "neg", "zero", "nonneg", "nonpos"
 
 
 class Split(Exception):  # noqa: N818 (control flow, not an error)
-    def __init__(self, axis: int, roots: list[AlgNum]) -> None:
-        super().__init__(axis, roots)
-        self.axis, self.roots = axis, roots
+    """The cell must be cut: at ``roots`` along ``axis`` (boxes), or along the line a.v + c = 0 (polygons)."""
+
+    def __init__(self, axis: int | None = None, roots: list[AlgNum] | None = None,
+                 line: tuple[list[Fraction], Fraction] | None = None) -> None:
+        super().__init__(axis, roots, line)
+        self.axis, self.roots, self.line = axis, roots or [], line
 
 
 class Undetermined(Exception):  # noqa: N818
@@ -52,9 +55,11 @@ class Box:
         self.axes = list(axes)
         self.sample = [rational_between(a, b) for a, b in self.axes]
 
-    def split(self, axis: int, roots: list[AlgNum]) -> list[Box]:
+    def split(self, cut: Split) -> list[Box]:
+        assert cut.axis is not None
+        axis = cut.axis
         a, b = self.axes[axis]
-        ends: list[End] = [a, *roots, b]
+        ends: list[End] = [a, *cut.roots, b]
         out = []
         for lo, hi in zip(ends[:-1], ends[1:], strict=True):
             axes = list(self.axes)
@@ -71,6 +76,35 @@ class Box:
         a, b = self.axes[axis]
         return (a is None or compare(a, r) < 0) and (b is None or compare(r, b) < 0)
 
+    def search_axes(self) -> list[tuple[End, End]]:
+        return self.axes
+
+    def sign(self, p: sympy.Poly, syms: Sequence[sympy.Symbol], cache: dict[Any, list[AlgNum]]) -> str | None:
+        """Sign of a non-constant polynomial on the box (see module doc); may raise ``Split``."""
+        used = [j for j in range(len(syms)) if p.degree(syms[j]) > 0]
+        if len(used) == 1:
+            j = used[0]
+            u = sympy.Poly(p.as_expr(), syms[j], domain="QQ")
+            if u not in cache:
+                cache[u] = real_roots(u)
+            inside = [r for r in cache[u] if self.inside(j, r)]
+            if inside:
+                raise Split(j, _sorted_distinct(inside))
+            val = p.eval(dict(zip(syms, (sympy.Rational(s.numerator, s.denominator) for s in self.sample),
+                                  strict=True)))
+            return _sgn(Fraction(int(val.p), int(val.q)))
+        enc = enclosure(p, [self.outer(j) for j in range(len(syms))])
+        if enc is None:
+            return None
+        lo, hi = enc
+        if lo > 0:
+            return POS
+        if hi < 0:
+            return NEG
+        if lo == 0 == hi:
+            return ZERO
+        return NONNEG if lo >= 0 else NONPOS if hi <= 0 else None
+
 
 def _poly(v: sympy.Expr, syms: Sequence[sympy.Symbol]) -> sympy.Poly | None:
     if v.has(sympy.Abs) or not v.free_symbols <= set(syms) or not v.is_polynomial(*syms):
@@ -83,6 +117,9 @@ def _poly(v: sympy.Expr, syms: Sequence[sympy.Symbol]) -> sympy.Poly | None:
 
 def _sgn(v: Fraction) -> str:
     return POS if v > 0 else NEG if v < 0 else ZERO
+
+
+signed = _sgn
 
 
 def _ipow(lo: Fraction, hi: Fraction, e: int) -> tuple[Fraction, Fraction]:
@@ -117,13 +154,15 @@ def enclosure(p: sympy.Poly, bounds: Sequence[Bound]) -> tuple[Fraction, Fractio
 
 
 class Oracle:
-    """Signs of polynomials on a box (may raise ``Split``) or at one 1-D algebraic point."""
+    """Signs of polynomials on a cell (``Box`` or ``polygons.Polygon``; may raise ``Split``) or at one 1-D
+    algebraic point."""
 
-    def __init__(self, syms: Sequence[sympy.Symbol], box: Box | None = None, point: AlgNum | None = None,
+    def __init__(self, syms: Sequence[sympy.Symbol], box: Any = None, point: AlgNum | None = None,
                  root_cache: dict[Any, list[AlgNum]] | None = None) -> None:
         self.syms, self.box, self.point = tuple(syms), box, point
         self.cache = root_cache if root_cache is not None else {}
         self.fallbacks = 0  # ReLU / Abs left in Abs form on this locus
+        self.origin = "net"  # which side asked for a cut: "net" or "expr" (set by the caller)
 
     def sign(self, v: sympy.Expr) -> str | None:
         p = _poly(sympy.expand(v), self.syms)
@@ -138,28 +177,7 @@ class Oracle:
             s = self.point.sign_of(sympy.Poly(p.as_expr(), self.syms[0], domain="QQ"))
             return {1: POS, -1: NEG, 0: ZERO}[s]
         assert self.box is not None
-        if len(used) == 1:
-            j = used[0]
-            u = sympy.Poly(p.as_expr(), self.syms[j], domain="QQ")
-            if u not in self.cache:
-                self.cache[u] = real_roots(u)
-            inside = [r for r in self.cache[u] if self.box.inside(j, r)]
-            if inside:
-                raise Split(j, _sorted_distinct(inside))
-            val = p.eval(dict(zip(self.syms, (sympy.Rational(s.numerator, s.denominator) for s in self.box.sample),
-                                  strict=True)))
-            return _sgn(Fraction(int(val.p), int(val.q)))
-        enc = enclosure(p, [self.box.outer(j) for j in range(len(self.syms))])
-        if enc is None:
-            return None
-        lo, hi = enc
-        if lo > 0:
-            return POS
-        if hi < 0:
-            return NEG
-        if lo == 0 == hi:
-            return ZERO
-        return NONNEG if lo >= 0 else NONPOS if hi <= 0 else None
+        return self.box.sign(p, self.syms, self.cache)
 
 
 def _sorted_distinct(roots: list[AlgNum]) -> list[AlgNum]:
