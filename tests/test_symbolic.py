@@ -244,7 +244,7 @@ def test_2d_piecewise_target_is_proved_with_its_cell_boundaries():
     cert = prove_equal(net, target, (X, Y), domain=box)
     assert (cert.status, cert.method) == ("proved", "regionwise-polygon")
     assert cert.regions == 29  # 5 x 5 boxes, 4 of them cut once more by |psi(x) - psi(y)| = 0
-    assert "12 boundary hyperplanes" in cert.detail  # x, y in {-3, -2, -1, 1, 2, 3}
+    assert "14 boundary lines" in cert.detail  # x, y in {-3, -2, -1, 1, 2, 3}, and the diagonals y = +-x
     spike = target + sympy.Piecewise((1, sympy.Eq(X, 1) & sympy.Eq(Y, sympy.Rational(1, 2))), (0, True))
     bad = prove_equal(net, spike, (X, Y), domain=box)
     assert bad.counterexample == {"x": Fraction(1), "y": Fraction(1, 2)}
@@ -262,3 +262,15 @@ def test_oblique_cells_prove_an_identity_the_abs_form_cannot():
     wrong = sympy.Max(sympy.Abs(X + Y), sympy.Abs(X - Y) + (X - Y) / 100)
     bad = prove_equal(net, wrong, (X, Y), domain=[(-1, 1), (-1, 1)])
     assert_refuted_and_verified(net, wrong, bad, (X, Y))
+
+
+def test_discontinuous_target_is_checked_on_oblique_cut_lines():
+    """The net cuts along x = y; a target that jumps exactly there is refuted on that line."""
+    net = Net(2, (Layer.make([[1, -1]], None, RELU), Layer.make([[1]])))
+    box = [(-1, 1), (-1, 1)]
+    fine = sympy.Piecewise((X - Y, X > Y), (0, True))
+    assert prove_equal(net, fine, (X, Y), domain=box).status == "proved"
+    spike = sympy.Piecewise((X - Y, X > Y), (5, sympy.Eq(X, Y)), (0, True))
+    cert = prove_equal(net, spike, (X, Y), domain=box)
+    assert_refuted_and_verified(net, spike, cert, (X, Y))
+    assert cert.counterexample["x"] == cert.counterexample["y"]

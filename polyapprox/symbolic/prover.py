@@ -29,6 +29,7 @@ from polyapprox.errors import ConfigError, ExpressionError
 from polyapprox.net import Net, as_fraction
 from polyapprox.symbolic.absform import canonical
 from polyapprox.symbolic.algnum import AlgNum, points_between
+from polyapprox.symbolic.boundaries import box_edges, check_faces, check_lines, check_points, distinct, distinct_lines
 from polyapprox.symbolic.certificate import Certificate
 from polyapprox.symbolic.polygons import Polygon
 from polyapprox.symbolic.regions import (
@@ -214,7 +215,7 @@ def _regionwise(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regi
     method = "regionwise-1d" if d == 1 else "regionwise-polygon" if polygons else "regionwise-box"
     cache: dict[Any, list[AlgNum]] = {}
     todo: list[Any] = [Polygon.box(dom) if polygons and dom is not None else Box(_axes(dom, d))]
-    oblique_expr_cuts = 0
+    lines: list[tuple[list[Fraction], Fraction]] = [] if dom is None or not polygons else box_edges(dom)
     created, proved, fallback_cells = 1, 0, 0
     # per axis: every split point, and the domain's ends (faces of the closed box)
     axis_points: list[list[AlgNum]] = [[] for _ in range(d)] if dom is None else [
@@ -227,7 +228,6 @@ def _regionwise(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regi
         oracle = Oracle(run.syms, box=box, root_cache=cache)
         try:
             net_vals = evaluate_net(run.net, run.syms, oracle)
-            oracle.origin = "expr"
             expr_vals = [evaluate_expr(e, oracle) for e in run.exprs]
         except Split as sp:
             parts = box.split(sp)
@@ -235,11 +235,11 @@ def _regionwise(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regi
             if created > max_regions:
                 return run.cert("unknown", method, regions=proved,
                                 detail=f"more than max_regions={max_regions} cells")
-            axis, roots = _axis_cut(sp)
-            if axis is not None:
-                axis_points[axis].extend(roots)
-            elif oracle.origin == "expr":
-                oblique_expr_cuts += 1
+            if sp.line is not None:
+                lines.append(sp.line)
+            else:
+                assert sp.axis is not None
+                axis_points[sp.axis].extend(sp.roots)
             todo.extend(reversed(parts))
             continue
         except Undetermined as exc:
@@ -266,101 +266,28 @@ def _regionwise(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regi
             return run.refuted(method, hit[0], hit[1], "found by exact evaluation on an undecided cell", proved)
         unknown.append("difference not reducible to a polynomial on a cell")
     faces = 0
-    if jumps and oblique_expr_cuts and not unknown:
-        unknown.append("the expression may jump on an oblique cell boundary (not checked)")
-    if jumps and not unknown:
-        axis_points = [_distinct(pts) for pts in axis_points]
-        bad = (_check_points(run, axis_points[0], method, proved) if d == 1
-               else _check_faces(run, dom, axis_points, method, proved, max_regions))
+    if jumps and not unknown:  # the target may jump on cell boundaries: check them as lower-dim problems
+        axis_points = [distinct(pts) for pts in axis_points]
+        if d == 1:
+            bad = check_points(run, axis_points[0], method, proved)
+            faces = len(axis_points[0])
+        elif polygons:
+            assert dom is not None
+            lines = distinct_lines(lines)
+            bad = check_lines(run, dom, lines, method, proved, max_regions)
+            faces = len(lines)
+        else:
+            bad = check_faces(run, dom, axis_points, method, proved, max_regions)
+            faces = sum(len(pts) for pts in axis_points)
         if bad is not None:
             return bad
-        faces = sum(len(pts) for pts in axis_points)
     if unknown:
         return run.cert("unknown", method, regions=proved,
                         detail=f"{len(unknown)} cell(s) undecided ({unknown[0]}); {proved} cells proved")
     detail = f"{proved} cells" + (f", {fallback_cells} with Abs-expansion" if fallback_cells else "")
     if jumps:
-        detail += f", {faces} breakpoints checked" if d == 1 else f", {faces} boundary hyperplanes checked"
+        detail += f", {faces} breakpoints checked" if d == 1 else f", {faces} boundary lines/hyperplanes checked"
     return run.cert("proved", method, regions=proved, detail=detail)
-
-
-def _axis_cut(cut: Split) -> tuple[int | None, list[AlgNum]]:
-    """(axis, roots) when the cut is x_axis = root(s); (None, []) for an oblique line."""
-    if cut.axis is not None:
-        return cut.axis, cut.roots
-    assert cut.line is not None
-    a, c = cut.line
-    nonzero = [j for j, v in enumerate(a) if v != 0]
-    if len(nonzero) == 1:
-        return nonzero[0], [AlgNum(-c / a[nonzero[0]])]
-    return None, []
-
-
-def _check_faces(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, axis_points: list[list[AlgNum]],
-                 method: str, proved: int, max_regions: int) -> Certificate | None:
-    """d >= 2, discontinuous expr: every cell boundary lies on a hyperplane x_j = r (r a split point or a
-    domain end). Prove the identity restricted to each such hyperplane (a (d-1)-variable problem: the net
-    composed with the affine embedding, expr with x_j = r); None when all hold."""
-    from polyapprox.algebra import compose, linear
-
-    d = len(run.syms)
-    for j, pts in enumerate(axis_points):
-        for r in pts:
-            if not r.is_rational:
-                return run.cert("unknown", method, regions=proved,
-                                detail=f"proved on {proved} open cells; the expression may jump on the irrational "
-                                       f"hyperplane {run.syms[j]} = {r} (not checked)")
-            q = r.lo
-            others = [k for k in range(d) if k != j]
-            embed = linear([[1 if k == col else 0 for col in others] for k in range(d)],
-                           [q if k == j else 0 for k in range(d)], in_dim=d - 1)
-            sub = {run.syms[j]: rational(q)}
-            left = None if run.timeout is None else max(run.timeout - (time.perf_counter() - run.start), 0.0)
-            cert = prove_equal(compose(run.net, embed), [e.subs(sub) for e in run.exprs],
-                               symbols=[run.syms[k] for k in others],
-                               domain=None if dom is None else [dom[k] for k in others],
-                               timeout=left, max_regions=max_regions)
-            if cert.status == "refuted" and cert.counterexample is not None:
-                point = [q if k == j else cert.counterexample[run.syms[k].name] for k in range(d)]
-                found = run.verify(point)
-                if found is not None:
-                    return run.refuted(method, point, found,
-                                       f"the expression differs on the face {run.syms[j]} = {q}", proved)
-            if cert.status != "proved":
-                return run.cert("unknown", method, regions=proved,
-                                detail=f"on the face {run.syms[j]} = {q}: {cert.status} ({cert.detail})")
-    return None
-
-
-def _distinct(points: list[AlgNum]) -> list[AlgNum]:
-    from polyapprox.symbolic.regions import _sorted_distinct
-
-    return _sorted_distinct(points)
-
-
-def _check_points(run: _Run, points: list[AlgNum], method: str, proved: int) -> Certificate | None:
-    """1-D, discontinuous expr: check each breakpoint (exactly; irrational ones via their minimal polynomial)."""
-    x = run.syms[0]
-    for a in points:
-        if a.is_rational:
-            found = run.verify([a.lo])
-            if found is not None:
-                return run.refuted(method, [a.lo], found, "the expression differs at a breakpoint", proved)
-            continue
-        oracle = Oracle(run.syms, point=a)
-        try:
-            net_vals = evaluate_net(run.net, run.syms, oracle)
-            expr_vals = [evaluate_expr(e, oracle) for e in run.exprs]
-        except Undetermined:
-            return run.cert("unknown", method, regions=proved, detail=f"undecided at the breakpoint {a}")
-        for i, (n, e) in enumerate(zip(net_vals, expr_vals, strict=True)):
-            p = _poly(canonical(n - e), run.syms)
-            if p is None:
-                return run.cert("unknown", method, regions=proved, detail=f"undecided at the breakpoint {a}")
-            if not a.vanishes(sympy.Poly(p.as_expr(), x, domain="QQ")):
-                return run.cert("refuted", method, regions=proved, output=i,
-                                detail=f"output {i} differs at the irrational point x = {a} (no rational witness)")
-    return None
 
 
 def evidence(net: Net, expr: Any, points: Sequence[Sequence[object]],

@@ -162,7 +162,6 @@ class Oracle:
         self.syms, self.box, self.point = tuple(syms), box, point
         self.cache = root_cache if root_cache is not None else {}
         self.fallbacks = 0  # ReLU / Abs left in Abs form on this locus
-        self.origin = "net"  # which side asked for a cut: "net" or "expr" (set by the caller)
 
     def sign(self, v: sympy.Expr) -> str | None:
         p = _poly(sympy.expand(v), self.syms)
