@@ -46,7 +46,7 @@ def test_points_strictly_between_algebraic_numbers():
     assert all(2 < p * p < 3 for p in pts)
     assert compare(AlgNum(rational_between(None, lo)), lo) == -1
     assert compare(AlgNum(rational_between(hi, None)), hi) == 1
-    quarters = [Fraction(1, 4), Fraction(1, 2), Fraction(3, 4)]
+    quarters = [Fraction(1, 4), Fraction(1, 2), Fraction(3, 4)]  # simplest rationals in thirds of (0, 1)
     assert points_between(AlgNum(Fraction(0)), AlgNum(Fraction(1)), 3) == quarters
 
 
@@ -72,3 +72,17 @@ def test_canonical_abs_form_identities(a, b):
 def test_canonical_form_does_not_identify_different_functions():
     assert canonical(sympy.Abs(X - Y) - sympy.Abs(X + Y)) != 0
     assert canonical(sympy.Max(X, 0) - sympy.Max(X, 1)) != 0
+
+
+@pytest.mark.parametrize(("lo", "hi", "expected"), [
+    ("1/3", "1/2", "2/5"), ("-1/2", "1/3", "0"), ("3/2", "5/2", "2"), ("-5/2", "-3/2", "-2"),
+    ("2", "3", "5/2"), ("141/100", "142/100", "17/12"), ("0", "1/1000", "1/1001"),
+], ids=["third_half", "zero", "integer", "negative_integer", "open_ends", "sqrt2ish", "tiny"])
+def test_simplest_rational_between(lo, hi, expected):
+    from polyapprox.symbolic.algnum import simplest_between
+
+    q = simplest_between(Fraction(lo), Fraction(hi))
+    assert q == Fraction(expected)
+    assert Fraction(lo) < q < Fraction(hi)
+    assert all(not Fraction(lo) < Fraction(p, d) < Fraction(hi) for d in range(1, q.denominator) for p in
+               range(int(Fraction(lo) * d) - 1, int(Fraction(hi) * d) + 2))

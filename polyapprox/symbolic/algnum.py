@@ -139,7 +139,23 @@ def points_between(a: AlgNum | None, b: AlgNum | None, n: int) -> list[Fraction]
         lo = a.hi if a is not None else mid - 1
         hi = b.lo if b is not None else mid + 1
         # a.hi < b.lo holds after rational_between; a rational endpoint is itself (excluded below by j >= 1)
-    return [lo + (hi - lo) * Fraction(j, n + 1) for j in range(1, n + 1)]
+    step = (hi - lo) / n  # one point per sub-interval, the simplest rational in it (small counterexamples)
+    return [simplest_between(lo + step * j, lo + step * (j + 1)) for j in range(n)]
+
+
+def simplest_between(lo: Fraction, hi: Fraction) -> Fraction:
+    """The rational with the smallest denominator strictly between lo < hi (continued fractions)."""
+    if lo < 0 < hi:
+        return Fraction(0)
+    if hi <= 0:
+        return -simplest_between(-hi, -lo)
+    fl = _floor(lo)
+    if fl + 1 < hi:
+        return fl + 1
+    # no integer in (lo, hi): q = fl + 1/r with 1/(hi - fl) < r < 1/(lo - fl) (+inf when lo = fl)
+    a = 1 / (hi - fl)
+    r = _floor(a) + 1 if lo == fl else simplest_between(a, 1 / (lo - fl))
+    return fl + 1 / r
 
 
 def _floor(v: Fraction) -> Fraction:
