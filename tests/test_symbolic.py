@@ -274,3 +274,16 @@ def test_discontinuous_target_is_checked_on_oblique_cut_lines():
     cert = prove_equal(net, spike, (X, Y), domain=box)
     assert_refuted_and_verified(net, spike, cert, (X, Y))
     assert cert.counterexample["x"] == cert.counterexample["y"]
+
+
+def test_bounded_2d_box_falls_back_to_box_cells_for_irrational_cuts():
+    """R(R(x^2 - 2) - 1) + y = max(x^2 - 3, 0) + y: polygons cannot cut at +-sqrt(2), +-sqrt(3); boxes can."""
+    inner = compose(linear([[1]], [-1]), relu_of_square_minus_2())
+    net = compose(linear([[1, 1]]), _stack_xy(compose(relu_block(), inner)))
+    target = sympy.Max(X ** 2 - 3, 0) + Y
+    cert = prove_equal(net, target, (X, Y), domain=[(-2, 2), (0, 1)])
+    assert (cert.status, cert.method) == ("proved", "regionwise-box")
+    # a Piecewise target needs its boundary x = sqrt(3) checked, which boxes cannot do at an irrational x
+    jump = sympy.Piecewise((X ** 2 - 3, X ** 2 > 3), (0, True)) + Y
+    undecided = prove_equal(net, jump, (X, Y), domain=[(-2, 2), (0, 1)])
+    assert undecided.status == "unknown" and "irrational hyperplane" in undecided.detail

@@ -1,15 +1,23 @@
 """``prove_equal(net, expr)``: an exact certificate that a network equals a formula (DESIGN.md "Symbolic checks").
 
 1. *algebraic*: net with ReLU(t) = (t + |t|)/2, minus expr, in canonical Abs form (``absform``); if that
-   expands to 0 the identity holds on all of R^d.
-2. *region-wise*: split the domain (1-D: the line or an interval; d >= 2: a box, possibly unbounded) at the
-   exact real roots of every single-variable pre-activation / Abs argument / Piecewise condition whose sign
-   is not fixed on a cell; on each cell the ReLUs become t or 0 and the identity is a polynomial identity.
-   Multivariate signs come from exact interval enclosures; what stays undetermined is kept in Abs form and
-   the cell is proved only if that expands to 0 (else the cell is "unknown").
+   expands to 0 the identity holds on all of R^d. Three equivalent forms of the net are tried (``ReLU(t) = t``
+   where t >= 0 by structure; plain; sympy's Max form), since targets are written in either style.
+2. *region-wise* (``regions``): cut the domain into cells on which every ReLU / Abs / Piecewise condition has
+   a fixed sign, so that net and expr are polynomials there, and prove the polynomial identity per cell.
+   - 1-D (``regionwise-1d``): the line or an interval, cut at the exact real roots (``algnum``, irrational
+     ones included) of each pre-activation / condition whose sign is not fixed on the cell;
+   - 2-D bounded box (``regionwise-polygon``): convex polygons cut exactly along affine pre-activations
+     (``polygons``); if that stays undecided, box cells as for d >= 3;
+   - d >= 2 (``regionwise-box``): boxes, possibly unbounded, cut at roots of single-variable
+     pre-activations; other signs from exact interval enclosures, else kept in Abs form (the cell is proved
+     only if that expands to 0, else it is "unknown").
+   Targets that may jump (Piecewise, Heaviside, sign) are also checked on every cell boundary
+   (``boundaries``).
 3. *refutation*: where the difference is a nonzero polynomial P on a cell, a tensor grid of (deg_i P + 1)
    distinct rationals per axis inside the cell holds a point with P != 0 (a polynomial vanishing on such a
-   grid is 0). The point is verified by ``evaluate_exact`` against exact evaluation of ``expr``.
+   grid is 0). The point is verified by ``evaluate_exact`` against exact evaluation of ``expr``. Where the
+   expr value there is irrational, the gap is certified by a strict 60-digit ``evalf`` (margin 1e-40).
 Points sampled at random only ever give "evidence" (``evidence``).
 """
 
@@ -18,6 +26,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
@@ -210,8 +219,22 @@ def prove_equal(net: Net, expr: Any, symbols: Sequence[sympy.Symbol] | None = No
 
 def _regionwise(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: int,
                 jumps: bool) -> Certificate:
+    """Polygon cells for a bounded 2-D box (exact oblique cuts), then box cells if that stays undecided
+    (boxes cut exactly at irrational roots of single-variable pre-activations; polygons cannot)."""
+    if len(run.syms) == 2 and dom is not None:
+        first = _cells(run, dom, max_regions, jumps, polygons=True)
+        if first.status != "unknown" or "timeout" in first.detail:
+            return first
+        second = _cells(run, dom, max_regions, jumps, polygons=False)
+        if second.status != "unknown":
+            return second
+        return replace(first, seconds=second.seconds, detail=f"{first.detail}; box cells: {second.detail}")
+    return _cells(run, dom, max_regions, jumps, polygons=False)
+
+
+def _cells(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: int, jumps: bool,
+           polygons: bool) -> Certificate:
     d = len(run.syms)
-    polygons = d == 2 and dom is not None
     method = "regionwise-1d" if d == 1 else "regionwise-polygon" if polygons else "regionwise-box"
     cache: dict[Any, list[AlgNum]] = {}
     todo: list[Any] = [Polygon.box(dom) if polygons and dom is not None else Box(_axes(dom, d))]
