@@ -1,0 +1,9 @@
+"""Exact symbolic certificates: ``prove_equal(net, expr, symbols, domain) -> Certificate``.
+
+See ``prover`` for the methods (algebraic, region-wise, refutation) and DESIGN.md "Symbolic checks".
+"""
+
+from polyapprox.symbolic.certificate import STATUSES, Certificate
+from polyapprox.symbolic.prover import evidence, expr_value, prove_equal
+
+__all__ = ["STATUSES", "Certificate", "evidence", "expr_value", "prove_equal"]

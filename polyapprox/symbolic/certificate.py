@@ -1,0 +1,75 @@
+"""The result of a symbolic check: ``Certificate`` (status, method, timing, exact counterexample)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+STATUSES = ("proved", "refuted", "unknown", "evidence")
+
+
+def _out(v: Fraction | str | None) -> str | None:
+    return None if v is None else str(v)
+
+
+def _in(v: Any) -> Fraction | str | None:
+    if v is None:
+        return None
+    try:
+        return Fraction(v)
+    except (ValueError, ZeroDivisionError):
+        return str(v)  # an irrational expression value, kept as sympy text
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """Outcome of ``prove_equal`` / ``evidence``.
+
+    ``status``: proved (for every point of the domain), refuted (an exact point where the values differ,
+    verified by exact evaluation), unknown (neither), evidence (agreement at sampled points only; never a
+    proof). ``method``: algebraic, regionwise-1d, regionwise-box or sampling. ``regions``: the number of
+    cells proved (region-wise methods), else 0. ``counterexample``: variable name -> exact rational.
+    ``net_value`` / ``expr_value``: the differing output's exact values there (``expr_value`` is sympy
+    text when it is irrational). ``output``: the index of that output.
+    """
+
+    status: str
+    method: str
+    seconds: float
+    regions: int = 0
+    counterexample: dict[str, Fraction] | None = None
+    net_value: Fraction | None = None
+    expr_value: Fraction | str | None = None
+    detail: str = ""
+    output: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status: {self.status!r} not in {STATUSES}")
+
+    @property
+    def proved(self) -> bool:
+        return self.status == "proved"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; rationals as strings 'p/q' (or 'p' for integers)."""
+        cx = None if self.counterexample is None else {k: str(v) for k, v in self.counterexample.items()}
+        return {
+            "status": self.status, "method": self.method, "seconds": self.seconds, "regions": self.regions,
+            "counterexample": cx, "net_value": _out(self.net_value), "expr_value": _out(self.expr_value),
+            "output": self.output, "detail": self.detail,
+        }
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Certificate:
+        cx = doc.get("counterexample")
+        net_value = _in(doc.get("net_value"))
+        return cls(
+            status=doc["status"], method=doc["method"], seconds=float(doc["seconds"]),
+            regions=int(doc.get("regions", 0)),
+            counterexample=None if cx is None else {k: Fraction(v) for k, v in cx.items()},
+            net_value=net_value if isinstance(net_value, Fraction) else None,
+            expr_value=_in(doc.get("expr_value")), detail=doc.get("detail", ""), output=doc.get("output"),
+        )
