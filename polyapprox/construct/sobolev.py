@@ -260,8 +260,9 @@ def coupling_q(coeffs: Coefficients, d: int, n: int, bound: float, q_max: int = 
     s_x = 2 ** (d + 1) * 4 * sum((d + sum(a) - 1) * v for a, v in amax.items())
     if s_x == 0:
         return 1
-    if not bound > 0:
-        raise ConfigError("product: the coupling rule needs a positive a-priori bound B(N) (target in W^{n,inf})")
+    if not 0 < bound < math.inf:
+        raise ConfigError(f"product: the coupling rule needs a finite positive a-priori bound B(N), got {bound} "
+                          "(is the target in W^{n,inf}?)")
     q = max(1, math.ceil(math.log(s_x / bound, 4)))
     while q > 1 and s_x * 4.0 ** -(q - 1) <= bound:
         q -= 1
