@@ -1,0 +1,63 @@
+"""Fitted rates of the PUT-PolyReLU construction (theory.md 6.1-6.2) and the saturation check (section 4).
+
+Prints one JSON document: for each (target, d, n) the fitted slope of sup error vs W (params) with its
+bootstrap and OLS 95 % intervals, the slope vs N, the theory slope -n/d, and whether |slope - theory| <= 0.1;
+then the shift-envelope slopes for relu_s with n > s (theory: saturates at -s). Run:
+
+    PYTHONPATH=. python benchmarks/sobolev_slopes.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from polyapprox.sweeps import SweepConfig, envelope_sweep, run_sweep, stderr_progress
+from polyapprox.targets import get_target
+
+# (target, n, sizes): sizes per theory.md 5.5 / 6.2 (d = 1: N = 32..256, d = 2: 8..64, d = 3: 2..16)
+CASES = [
+    ("sin1", 1, (32, 64, 128, 256)), ("sin1", 2, (32, 64, 128, 256)), ("sin1", 3, (32, 64, 128, 256)),
+    ("sin1", 4, (32, 64, 128, 256)),
+    ("exp2", 1, (8, 16, 32, 64)), ("exp2", 2, (8, 16, 32, 64)), ("exp2", 3, (8, 16, 32, 64)),
+    ("exp3", 2, (2, 4, 8, 16)),
+]
+QUICK = [(t, n, s[:-1] if len(s) > 4 else s) for t, n, s in CASES]
+ENVELOPE = [(1, 2, (16, 32, 64, 128)), (2, 3, (16, 32, 64, 128)), (2, 4, (16, 32, 64, 128))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="drop the largest d=3 size")
+    ap.add_argument("--no-envelope", action="store_true")
+    args = ap.parse_args(argv)
+    rows = []
+    for name, n, sizes in (QUICK if args.quick else CASES):
+        t0 = time.perf_counter()
+        res = run_sweep(SweepConfig(get_target(name), n, sizes=sizes), progress=stderr_progress)
+        fit = res.fit
+        rows.append({"target": name, "d": res.dim, "n": n, "sizes": list(sizes),
+                     "params": [p.params for p in res.points], "sup_error": [p.sup_error for p in res.points],
+                     "slope_vs_W": fit.slope, "ci_bootstrap": fit.ci, "ci_ols": fit.ols_ci, "window": fit.window,
+                     "status": fit.status, "slope_vs_N": res.fit_vs_N.slope, "theory": res.theory_slope,
+                     "within_0.1": abs(fit.slope - res.theory_slope) <= 0.1,
+                     "error_le_bound": all(p.bound is None or p.sup_error <= p.bound for p in res.points),
+                     "seconds": round(time.perf_counter() - t0, 1)})
+    env = []
+    if not args.no_envelope:
+        for s, n, sizes in ENVELOPE:
+            t0 = time.perf_counter()
+            e = envelope_sweep(s, n, sizes)
+            env.append({"s": s, "n": n, "sizes": list(sizes), "slope_vs_N": e["fit_vs_N"]["slope"],
+                        "ci": e["fit_vs_N"]["ci"], "theory": -min(s, n),
+                        "scaled_envelope": [r["scaled"] for r in e["rows"]],
+                        "seconds": round(time.perf_counter() - t0, 1)})
+    json.dump({"slopes": rows, "saturation": env}, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
