@@ -276,6 +276,8 @@ def sup_error(g: PiecewiseLinear, target: Sequence[tuple[object, object, Sequenc
     lower, upper, argmax = Fraction(-1), Fraction(0), None
     for lo_, hi_, coeffs in target:
         lo, hi = as_fraction(lo_, "lo"), as_fraction(hi_, "hi")
+        if not g.xs[0] <= lo < hi <= g.xs[-1]:
+            raise ConfigError(f"target: piece [{lo}, {hi}] is not inside the domain [{g.xs[0]}, {g.xs[-1]}]")
         c = [as_fraction(v, "coeffs") for v in coeffs] + [Fraction(0), Fraction(0)]
         zones = _inflection_zones(c, lo, hi)
         inner = [x for x in g.xs if lo < x < hi]
