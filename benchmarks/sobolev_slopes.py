@@ -20,7 +20,9 @@ from polyapprox.targets import get_target
 # (target, n, sizes): sizes per theory.md 5.5 / 6.2 (d = 1: N = 32..256, d = 2: 8..64, d = 3: 2..16)
 CASES = [
     ("sin1", 1, (32, 64, 128, 256)), ("sin1", 2, (32, 64, 128, 256)), ("sin1", 3, (32, 64, 128, 256)),
-    ("sin1", 4, (32, 64, 128, 256)),
+    # n = 4: at N = 128, 256 the error (1.5e-8, 9.4e-10) is below 10 x the rigorous float64 rounding bound
+    # (3e-9, 1.3e-8; the bound grows like N^2 for the shared-unit ramps), so those points are excluded.
+    ("sin1", 4, (8, 16, 32, 64)),
     ("exp2", 1, (8, 16, 32, 64)), ("exp2", 2, (8, 16, 32, 64)), ("exp2", 3, (8, 16, 32, 64)),
     ("exp3", 2, (2, 4, 8, 16)),
 ]
