@@ -27,6 +27,7 @@ CASES = [
     ("exp3", 2, (2, 4, 8, 16)),
 ]
 QUICK = [(t, n, s[:-1] if len(s) > 4 else s) for t, n, s in CASES]
+RELU = [("sin1", 2, (8, 16, 32, 64, 128)), ("sin1", 3, (8, 16, 32, 64)), ("exp2", 2, (2, 3, 4, 6, 8))]
 ENVELOPE = [(1, 2, (16, 32, 64, 128)), (2, 3, (16, 32, 64, 128)), (2, 4, (16, 32, 64, 128))]
 
 
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="drop the largest d=3 size")
     ap.add_argument("--no-envelope", action="store_true")
+    ap.add_argument("--relu", action="store_true", help="also the ReLU (Yarotsky skeleton) baseline + log-factor test")
     args = ap.parse_args(argv)
     rows = []
     for name, n, sizes in (QUICK if args.quick else CASES):
@@ -56,7 +58,21 @@ def main(argv: list[str] | None = None) -> int:
                         "ci": e["fit_vs_N"]["ci"], "theory": -min(s, n),
                         "scaled_envelope": [r["scaled"] for r in e["rows"]],
                         "seconds": round(time.perf_counter() - t0, 1)})
-    json.dump({"slopes": rows, "saturation": env}, sys.stdout, indent=2)
+    relu = []
+    if args.relu:
+        for name, n, sizes in RELU:
+            t0 = time.perf_counter()
+            res = run_sweep(SweepConfig(get_target(name), n, "relu", sizes=sizes), progress=stderr_progress)
+            lf = res.log_factor
+            relu.append({"target": name, "d": res.dim, "n": n, "sizes": list(sizes), "q": [p.q for p in res.points],
+                         "params": [p.params for p in res.points], "depth": [p.depth for p in res.points],
+                         "slope_vs_W": res.fit.slope, "ci_bootstrap": res.fit.ci,
+                         "theory_without_log": res.theory_slope,
+                         "loglog_slope": lf.loglog_slope if lf else None, "loglog_ci": lf.loglog_ci if lf else None,
+                         "corrected_slope": lf.corrected_slope if lf else None, "verdict": lf.verdict if lf else None,
+                         "error_le_2B": all(p.bound is None or p.sup_error <= 2 * p.bound for p in res.points),
+                         "seconds": round(time.perf_counter() - t0, 1)})
+    json.dump({"slopes": rows, "saturation": env, "relu_baseline": relu}, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from polyapprox.errors import ConfigError
-from polyapprox.rates import RateFit, fit_rate
+from polyapprox.rates import LogFactorTest, RateFit, fit_rate, log_factor_test
 from polyapprox.targets import Target
 
 METHODS = ("polyrelu", "relu", "relu2")
@@ -91,12 +91,14 @@ class SweepResult:
     points: tuple[SweepPoint, ...]
     fit: RateFit
     fit_vs_N: RateFit
+    log_factor: LogFactorTest | None = None
     nets: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"target": self.target, "dim": self.dim, "order": self.order, "method": self.method,
                 "theory_slope": self.theory_slope, "points": [p.to_dict() for p in self.points],
-                "fit": self.fit.to_dict(), "fit_vs_N": self.fit_vs_N.to_dict()}
+                "fit": self.fit.to_dict(), "fit_vs_N": self.fit_vs_N.to_dict(),
+                "log_factor": self.log_factor.to_dict() if self.log_factor is not None else None}
 
 
 def _progress(msg: str, progress: Callable[[str], None] | None) -> None:
@@ -175,8 +177,11 @@ def _result(cfg: SweepConfig, points: list[SweepPoint], nets: list[Any]) -> Swee
     fit = fit_rate([p.params for p in points], errs, floor=floors, theory_slope=cfg.theory_slope, seed=cfg.seed)
     fit_n = fit_rate([p.N for p in points], errs, floor=floors, theory_slope=cfg.theory_slope * cfg.target.dim,
                      seed=cfg.seed)
+    lf = None
+    if len(points) >= 3 and all(p.params > 3 for p in points):
+        lf = log_factor_test([p.params for p in points], errs, cfg.order, cfg.target.dim, floor=floors)
     return SweepResult(cfg.target.name, cfg.target.dim, cfg.order, cfg.method, cfg.theory_slope, tuple(points),
-                       fit, fit_n, tuple(nets))
+                       fit, fit_n, lf, tuple(nets))
 
 
 def envelope_sweep(s: int, order: int, sizes: Sequence[int], J: int = 16, seed: int = 0) -> dict[str, Any]:

@@ -72,6 +72,9 @@ def summary(res: Any) -> dict[str, Any]:
                 "window": list(res.fit.window), "status": res.fit.status,
                 "agrees_with_theory": res.fit.agrees_with_theory},
         "fit_vs_N": {"slope": res.fit_vs_N.slope, "ci": list(res.fit_vs_N.ci), "status": res.fit_vs_N.status},
+        "log_factor": None if res.log_factor is None else {
+            "loglog_slope": res.log_factor.loglog_slope, "ci": list(res.log_factor.loglog_ci),
+            "corrected_slope": res.log_factor.corrected_slope, "verdict": res.log_factor.verdict},
     }
 
 
