@@ -272,6 +272,17 @@ def _critical_brackets(dp: list[Fraction], a: Fraction, b: Fraction,
         return []  # monotone derivative without an interior sign change
     u, v, sa = a, b, fa > 0
     target = (b - a) / 2 ** 48
+    guess = _float_root(dp, float(a), float(b), sa)
+    if guess is not None:  # float bisection, then an exact bracket check around the float root
+        r, delta = Fraction(guess), target / 2
+        gu, gv = max(r - delta, a), min(r + delta, b)
+        su, sv = _peval(dp, gu), _peval(dp, gv)
+        if su == 0:
+            return [(gu, gu)]
+        if sv == 0:
+            return [(gv, gv)]
+        if (su > 0) == sa and (sv > 0) != sa:
+            return [(gu, gv)]
     while v - u > target:  # bisection on dyadic midpoints: exact, monotone dp
         mid = (u + v) / 2
         fm = _peval(dp, mid)
@@ -282,6 +293,23 @@ def _critical_brackets(dp: list[Fraction], a: Fraction, b: Fraction,
         else:
             v = mid
     return [(u, v)]
+
+
+def _float_root(dp: Sequence[Fraction], a: float, b: float, positive_at_a: bool) -> float | None:
+    """Float bisection for the sign change of dp on [a, b] (a guess only; the caller checks it exactly)."""
+    c = [float(v) for v in dp]
+    for _ in range(80):
+        m = 0.5 * (a + b)
+        if not a < m < b:
+            break
+        fm = 0.0
+        for v in reversed(c):
+            fm = fm * m + v
+        if (fm > 0) == positive_at_a:
+            a = m
+        else:
+            b = m
+    return 0.5 * (a + b)
 
 
 def _q(f: Fraction):  # noqa: ANN202 - sympy.Rational, imported lazily
