@@ -10,6 +10,10 @@ certified by ``verify_sobolev``) is measured instead, after checking at ``check_
 the float64 Net and the closed form agree within the Net's rigorous rounding bound (recorded in
 ``measured_how``). The ReLU baseline is not equal to the closed form, so it is always measured as a Net.
 
+``method``: ``polyrelu`` (Theorem 3 net, exact products), ``relu`` (same skeleton with Yarotsky's
+approximate products, coupling rule) or ``relu2`` (ReLU^2-only net with a quadratic B-spline partition,
+``construct.sobolev_relu2``).
+
 ``envelope_sweep`` gives the shift envelope of theory.md section 4 for the singular targets relu_s: the
 maximum error over J singularity positions c_j = (floor(N/2) + (j + 1/2)/J)/N.
 """
@@ -51,8 +55,6 @@ class SweepConfig:
             raise ConfigError(f"order: {self.order!r} must be an integer >= 1")
         if self.method not in METHODS:
             raise ConfigError(f"method: unknown {self.method!r}; choose from {', '.join(METHODS)}")
-        if self.method == "relu2":
-            raise ConfigError("method: relu2 (quadratic B-spline partition, theory.md 2.6) is not implemented yet")
         if not self.sizes or any((not isinstance(N, int)) or N < 1 for N in self.sizes):
             raise ConfigError(f"sizes: {self.sizes!r} must be integers >= 1")
         object.__setattr__(self, "sizes", tuple(sorted(set(self.sizes))))
@@ -110,48 +112,63 @@ def stderr_progress(msg: str) -> None:
     sys.stderr.write(msg + "\n")
 
 
+def _build(cfg: SweepConfig, N: int) -> tuple[Any, dict, Any, float, int, int | None, str]:
+    """(net, coeffs, closed-form oracle, a-priori bound, grid_cells for sampling, q, oracle status)."""
+    t, n = cfg.target, cfg.order
+    if cfg.method == "relu2":
+        from polyapprox.construct import sobolev_relu2 as r2
+
+        coeffs = r2.taylor_coefficients_clamped(t, n, N)
+        return (r2.relu2_net(coeffs, t.dim, n, N), coeffs, r2.ClosedFormB2(coeffs, t.dim, n, N),
+                r2.a_priori_bound_relu2(t, n, N), 2 * N, None,
+                "closed form sum_m phi_m P_m (B-spline; equal to the Net by construction, not certified; "
+                "float agreement checked)")
+    from polyapprox.construct.sobolev import ClosedForm, a_priori_bound, build_sobolev
+
+    built = build_sobolev(t, n, N, PRODUCT[cfg.method])
+    oracle = ClosedForm(built.coeffs, t.dim, n, N) if cfg.method == "polyrelu" else None
+    return (built.net, built.coeffs, oracle, a_priori_bound(t, n, N), N, built.q,
+            "closed form sum_m phi_m P_m (proven equal to the Net by verify_sobolev; float agreement checked)")
+
+
 def measure_point(cfg: SweepConfig, N: int, progress: Callable[[str], None] | None = None) -> tuple[SweepPoint, Any]:
     """Build, count and measure one grid size."""
-    from polyapprox.construct.sobolev import ClosedForm, a_priori_bound, build_sobolev
     from polyapprox.counting import count_params
     from polyapprox.measure import _grid, measure_errors
 
     t0 = time.perf_counter()
     t = cfg.target
-    built = build_sobolev(t, cfg.order, N, PRODUCT[cfg.method])
-    pc = count_params(built.net)
+    net, coeffs, oracle, bound, cells, q, oracle_how = _build(cfg, N)
+    pc = count_params(net)
     rng = np.random.default_rng(cfg.seed)
-    grid_pts = _grid(t.dim, N, None, rng, 200_000)[0].shape[0]
-    use_net = cfg.method != "polyrelu" or pc.params * grid_pts <= cfg.net_budget
+    grid_pts = _grid(t.dim, cells, None, rng, 200_000)[0].shape[0]
+    use_net = oracle is None or pc.params * grid_pts <= cfg.net_budget
     how: dict[str, Any] = {}
     if use_net:
-        rep = measure_errors(built.net, t, grid_cells=N, seed=cfg.seed)
+        rep = measure_errors(net, t, grid_cells=cells, seed=cfg.seed)
         how["evaluator"] = "Net (FloatNet)"
     else:
         from polyapprox.backends.errorbound import float_error_bound
 
-        oracle = ClosedForm(built.coeffs, t.dim, cfg.order, N)
         x = rng.random((cfg.check_points, t.dim))
-        vals, bounds = float_error_bound(built.net, x)
+        vals, bounds = float_error_bound(net, x)
         gap = np.abs(vals[:, 0] - oracle(x))
-        # oracle rounding: <= 2^d cells x |alphas| terms, each ~10 roundings of magnitude <= max |a|
-        scale = max((abs(float(c)) for c in built.coeffs.values()), default=0.0)
-        tol = bounds[:, 0] + 2 ** t.dim * len(oracle.alphas) * 10 * scale * 2.0 ** -52
-        agree = bool(np.all(gap <= tol))
-        if not agree:
+        # oracle rounding: <= 3^d cells x |alphas| terms, each ~10 roundings of magnitude <= max |a|
+        scale = max((abs(float(c)) for c in coeffs.values()), default=0.0)
+        tol = bounds[:, 0] + 3 ** t.dim * len(oracle.alphas) * 10 * scale * 2.0 ** -52
+        if not bool(np.all(gap <= tol)):
             raise ConfigError(f"N={N}: Net and closed form disagree by {gap.max():.3e} (> rounding bound)")
-        rep = measure_errors(oracle, t, grid_cells=N, seed=cfg.seed, floor=float(bounds.max()))
-        how["evaluator"] = "closed form sum_m phi_m P_m (proven equal to the Net; float agreement checked)"
+        rep = measure_errors(oracle, t, grid_cells=cells, seed=cfg.seed, floor=float(bounds.max()))
+        how["evaluator"] = oracle_how
         how["net_check"] = {"points": cfg.check_points, "max_gap": float(gap.max()),
                             "max_rounding_bound": float(bounds.max())}
-    bound = a_priori_bound(t, cfg.order, N)
     how.update(rep.how)
     point = SweepPoint(N=N, params=pc.params, depth=pc.depth, units=pc.units, sup_error=rep.sup_error,
                        l2_error=rep.l2_error, floor=rep.floor, bound=bound if math.isfinite(bound) else None,
-                       q=built.q, seconds=time.perf_counter() - t0, measured_how=how)
+                       q=q, seconds=time.perf_counter() - t0, measured_how=how)
     _progress(f"  N={N}: W={pc.params} depth={pc.depth} sup={rep.sup_error:.3e} l2={rep.l2_error:.3e} "
               f"({point.seconds:.1f}s, {how['evaluator'].split(' (')[0]})", progress)
-    return point, built.net
+    return point, net
 
 
 def run_sweep(cfg: SweepConfig, progress: Callable[[str], None] | None = None,

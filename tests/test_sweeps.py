@@ -41,10 +41,16 @@ def test_config_errors() -> None:
         SweepConfig(t, 0)
     with pytest.raises(ConfigError, match="unknown"):
         SweepConfig(t, 2, method="tanh")
-    with pytest.raises(ConfigError, match="not implemented"):
-        SweepConfig(t, 2, method="relu2")
     with pytest.raises(ConfigError, match="sizes"):
         SweepConfig(t, 2, sizes=(0, 4))
+
+
+@pytest.mark.parametrize("method", ["relu", "relu2"])
+def test_baseline_methods_sweep(method: str) -> None:
+    res = run_sweep(SweepConfig(get_target("sin1"), 2, method=method, sizes=(4, 8, 16)))
+    factor = 2 if method == "relu" else 1  # relu: coupling rule guarantees e <= 2 B(N); relu2: its own B(N)
+    assert all(p.sup_error <= factor * p.bound for p in res.points)
+    assert [p.q is not None for p in res.points] == [method == "relu"] * 3
 
 
 def test_theory_slope_saturates_at_smoothness() -> None:

@@ -27,7 +27,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--target", required=True, help="catalogue name or expression in x1..xd")
     p.add_argument("--dim", type=int, default=None, help="input dimension (needed for expressions)")
     p.add_argument("--order", type=int, required=True, help="Sobolev order n (Taylor degree n-1)")
-    p.add_argument("--method", default="polyrelu", help="polyrelu | relu | relu2")
+    p.add_argument("--method", default="polyrelu", help="polyrelu (Theorem 3) | relu (Yarotsky) | relu2 (B-spline)")
     p.add_argument("--sizes", default=None, help="grid sizes N, e.g. 8,16,32 (default by dimension)")
     p.add_argument("--smoothness", default="analytic", help="declared smoothness of an expression target")
     p.add_argument("--seed", type=int, default=0)

@@ -45,9 +45,9 @@ def test_expression_target(capsys) -> None:
     (["rates", "--target", "exp2", "--dim", "1", "--order", "2"], "dimension"),
     (["rates", "--target", "nosuch", "--order", "2"], "unknown 'nosuch'"),
     (["rates", "--target", "x1 +* 2", "--dim", "1", "--order", "2"], "cannot parse"),
-    (["rates", "--target", "sin1", "--order", "2", "--method", "relu2"], "not implemented"),
+    (["rates", "--target", "sin1", "--order", "2", "--method", "tanh"], "unknown 'tanh'"),
     (["rates", "--target", "sin1", "--order", "2", "--sizes", "4,x"], "sizes"),
-], ids=["order0", "dim-mismatch", "unknown", "malformed", "relu2", "sizes"])
+], ids=["order0", "dim-mismatch", "unknown", "malformed", "method", "sizes"])
 def test_bad_input_exit_2_one_line(argv, msg, capsys) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err
