@@ -62,15 +62,22 @@ def _run_lm(args: argparse.Namespace) -> int:
     sweep = SweepConfig(
         activations=tuple(parse_name_list(args.activations, "--activations", ACTIVATIONS)),
         sizes=tuple(parse_name_list(args.sizes, "--sizes", tuple(SIZES))),
-        steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed, data=args.data,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        data=args.data,
     )
-    payload = run_sweep(sweep, Path(args.out), device_name=args.device, resume=args.resume,
-                        compile=args.compile, log=_stderr)
+    payload = run_sweep(
+        sweep, Path(args.out), device_name=args.device, resume=args.resume, compile=args.compile, log=_stderr
+    )
     if dist_from_env().rank != 0:
         return 0
     summary = {k: payload[k] for k in ("runs", "fits", "corpus", "provenance")}
-    summary["runs"] = [{k: v for k, v in r.items() if k not in ("train_curve", "val_curve", "config")}
-                       for r in payload["runs"]]
+    summary["runs"] = [
+        {k: v for k, v in r.items() if k not in ("train_curve", "val_curve", "config")}
+        for r in payload["runs"]
+    ]
     summary["results"] = str(Path(args.out) / "results.json")
     emit(summary, args.json, _text(payload, args.out))
     return 0
@@ -86,8 +93,10 @@ def _stderr(msg: str) -> None:
 def _text(payload: dict, out: str) -> str:
     lines = [f"{'activation':<10} {'size':<7} {'params':>10} {'tokens':>11} {'val_loss':>9} {'tok/s':>10}"]
     for r in payload["runs"]:
-        lines.append(f"{r['activation']:<10} {r['size']:<7} {r['params']:>10,} {r['tokens']:>11,} "
-                     f"{r['val_loss']:>9.4f} {r['tokens_per_s']:>10,.0f}")
+        lines.append(
+            f"{r['activation']:<10} {r['size']:<7} {r['params']:>10,} {r['tokens']:>11,} "
+            f"{r['val_loss']:>9.4f} {r['tokens_per_s']:>10,.0f}"
+        )
     for act, fit in payload["fits"].items():
         alpha = "n/a" if fit["alpha"] is None else f"{fit['alpha']:.3f}"
         lines.append(f"fit {act}: alpha = {alpha} ({fit['status']})")

@@ -44,8 +44,12 @@ class Corpus:
 
     def describe(self) -> dict:
         return {
-            "source": self.source, "files": self.n_files, "val_files": self.n_val_files,
-            "train_tokens": int(self.train.numel()), "val_tokens": int(self.val.numel()), "sha256": self.sha256,
+            "source": self.source,
+            "files": self.n_files,
+            "val_files": self.n_val_files,
+            "train_tokens": int(self.train.numel()),
+            "val_tokens": int(self.val.numel()),
+            "sha256": self.sha256,
         }
 
 
@@ -95,7 +99,11 @@ def path_documents(path: str | Path) -> list[Document]:
         files = [path]
     else:
         files = sorted(
-            (p for p in path.rglob("*") if p.is_file() and not any(s.startswith(".") for s in p.relative_to(path).parts)),
+            (
+                p
+                for p in path.rglob("*")
+                if p.is_file() and not any(s.startswith(".") for s in p.relative_to(path).parts)
+            ),
             key=lambda p: p.relative_to(path).as_posix(),
         )
         if not files:
@@ -117,9 +125,9 @@ def _tokens(docs: list[Document]) -> torch.Tensor:
     return torch.frombuffer(bytearray(b"".join(d.data for d in docs)), dtype=torch.uint8)
 
 
-def split_documents(docs: list[Document], seed: int, val_fraction: float = VAL_FRACTION) -> tuple[
-    torch.Tensor, torch.Tensor, int
-]:
+def split_documents(
+    docs: list[Document], seed: int, val_fraction: float = VAL_FRACTION
+) -> tuple[torch.Tensor, torch.Tensor, int]:
     """(train tokens, val tokens, number of val files): ``ceil(val_fraction * n)`` files chosen by a seeded
     permutation go to validation; both splits keep sorted file order. One file: split by position."""
     if len(docs) == 1:

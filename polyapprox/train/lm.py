@@ -66,7 +66,9 @@ class LMConfig:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"{name}: {value!r} must be an integer >= 1")
         if self.activation not in ACTIVATIONS:
-            raise ConfigError(f"activation: unknown {self.activation!r}; choose from {', '.join(ACTIVATIONS)}")
+            raise ConfigError(
+                f"activation: unknown {self.activation!r}; choose from {', '.join(ACTIVATIONS)}"
+            )
         if self.d_model % self.n_head or (self.d_model // self.n_head) % 2:
             raise ConfigError(f"n_head: {self.n_head} must divide d_model={self.d_model} into even head dims")
         ffn_hidden(self.d_model, self.activation, self.ffn_multiple)  # validates ffn_multiple
@@ -134,7 +136,9 @@ class CausalSelfAttention(nn.Module):
     def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
         B, T, C = x.shape
         q, k, v = self.qkv(x).split(C, dim=-1)  # 3 x (B, T, C)
-        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))  # (B,H,T,D)
+        q, k, v = (
+            t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v)
+        )  # (B,H,T,D)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, H, T, D)
         return self.proj(y.transpose(1, 2).reshape(B, T, C))  # (B, T, C)
@@ -169,7 +173,7 @@ class Block(nn.Module):
 
 
 class GPT(nn.Module):
-    """Decoder-only LM. ``forward(idx)`` -> logits (B, T, V); ``hidden_states(idx)`` -> per-layer residuals."""
+    """Decoder-only LM: ``forward(idx)`` -> logits (B, T, V); ``hidden_states(idx)`` -> residual streams."""
 
     def __init__(self, cfg: LMConfig) -> None:
         super().__init__()
@@ -244,7 +248,7 @@ def ffn_params(cfg: LMConfig) -> int:
 
 
 def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
-    """AdamW groups. Rule: decay exactly the weights of ``nn.Linear`` layers that are not tied to the embedding.
+    """AdamW groups. Rule: decay exactly the ``nn.Linear`` weights that are not tied to the embedding.
 
     No decay for embeddings (and a head tied to them), RMSNorm gains, biases and the PolyReLU / PolyNorm
     coefficients ``weight`` (r,) and ``bias`` (1,) (the paper's code excludes activation parameters, §1.5.7).

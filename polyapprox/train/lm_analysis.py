@@ -43,9 +43,8 @@ def layer_cosine_similarity(model: torch.nn.Module, x: torch.Tensor) -> list[flo
     model.eval()
     states = [h.double() for h in model.hidden_states(x)[1:]]  # L tensors (B, T, d)
     model.train(was_training)
-    return [
-        float(torch.nn.functional.cosine_similarity(a, b, dim=-1).mean()) for a, b in zip(states, states[1:])
-    ]
+    pairs = zip(states[:-1], states[1:], strict=True)
+    return [float(torch.nn.functional.cosine_similarity(a, b, dim=-1).mean()) for a, b in pairs]
 
 
 @torch.no_grad()
@@ -53,5 +52,6 @@ def polycom_coefficients(model: torch.nn.Module) -> list[dict[str, list[float]]]
     """Per PolyReLU/PolyNorm module: ``weight`` (highest power first) and ``bias``; empty for others."""
     return [
         {"weight": m.weight.double().tolist(), "bias": m.bias.double().tolist()}
-        for m in model.modules() if isinstance(m, (PolyReLU, PolyNorm))
+        for m in model.modules()
+        if isinstance(m, (PolyReLU, PolyNorm))
     ]

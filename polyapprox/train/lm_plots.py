@@ -28,11 +28,25 @@ def plot_loss_curves(runs: list[dict[str, Any]]) -> Figure:
     for r in runs:
         style = _LINESTYLES[sizes.index(r["size"]) % len(_LINESTYLES)]
         t, loss = np.asarray(r["train_curve"], dtype=float).T
-        ax.plot(t, loss, style, color=colour[r["activation"]], lw=0.8, alpha=0.6,
-                label=f"{r['activation']} {r['size']} (train)")
+        ax.plot(
+            t,
+            loss,
+            style,
+            color=colour[r["activation"]],
+            lw=0.8,
+            alpha=0.6,
+            label=f"{r['activation']} {r['size']} (train)",
+        )
         vt, vloss = np.asarray(r["val_curve"], dtype=float).T
-        ax.plot(vt, vloss, "o", color=colour[r["activation"]], ms=4, mfc="none",
-                label=f"{r['activation']} {r['size']} (val)")
+        ax.plot(
+            vt,
+            vloss,
+            "o",
+            color=colour[r["activation"]],
+            ms=4,
+            mfc="none",
+            label=f"{r['activation']} {r['size']} (val)",
+        )
     ax.set_xlabel("tokens")
     ax.set_ylabel("loss (nats / byte)")
     ax.set_title("LM loss curves")
@@ -57,8 +71,9 @@ def plot_scaling(runs: list[dict[str, Any]], fits: dict[str, dict[str, Any]]) ->
             pred = (fit["E"] or 0.0) + fit["A"] * (grid / fit["N_ref"]) ** (-fit["alpha"])
             se = fit["stderr"].get("alpha")
             ci = f" ± {se:.3f}" if se is not None else " (no s.e.)"
-            ax.plot(grid, pred, "-", color=colour[act], lw=1,
-                    label=f"{act} fit: alpha = {fit['alpha']:.3f}{ci}")
+            ax.plot(
+                grid, pred, "-", color=colour[act], lw=1, label=f"{act} fit: alpha = {fit['alpha']:.3f}{ci}"
+            )
     ax.set_xscale("log")
     ax.set_xlabel("parameters N")
     ax.set_ylabel("validation loss (nats / byte)")

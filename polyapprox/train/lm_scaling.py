@@ -62,8 +62,11 @@ def fit_power_law(params: list[int], losses: list[float]) -> PowerLawFit:
         if dof > 0:
             resid = np.log(L) - X @ coef
             cov = (resid @ resid / dof) * np.linalg.inv(X.T @ X)
-            stderr = {"E": None, "A": _finite(math.exp(logA) * math.sqrt(cov[0, 0])),
-                      "alpha": _finite(math.sqrt(cov[1, 1]))}
+            stderr = {
+                "E": None,
+                "A": _finite(math.exp(logA) * math.sqrt(cov[0, 0])),
+                "alpha": _finite(math.sqrt(cov[1, 1])),
+            }
         status = f"under-determined ({n} sizes < {MIN_FULL_FIT}): E fixed at 0"
         return PowerLawFit(status, len(N), N_ref, 0.0, float(math.exp(logA)), float(alpha), stderr)
 
@@ -78,5 +81,10 @@ def fit_power_law(params: list[int], losses: list[float]) -> PowerLawFit:
     except (RuntimeError, ValueError, OptimizeWarning) as exc:
         return PowerLawFit(f"failed: {type(exc).__name__}", len(N), N_ref, None, None, None, none)
     se = np.sqrt(np.diag(pcov))
-    return PowerLawFit("fit", len(N), N_ref, *map(float, popt),
-                       {k: _finite(v) for k, v in zip(("E", "A", "alpha"), se)})
+    return PowerLawFit(
+        "fit",
+        len(N),
+        N_ref,
+        *map(float, popt),
+        {k: _finite(v) for k, v in zip(("E", "A", "alpha"), se, strict=True)},
+    )

@@ -19,8 +19,8 @@ import torch
 
 from polyapprox.errors import ConfigError, InvalidDataError
 from polyapprox.nn.activations import ACTIVATIONS
-from polyapprox.train.checkpoint import config_mismatch, write_json_atomic
 from polyapprox.train.checkpoint import _atomic as _atomic_write
+from polyapprox.train.checkpoint import config_mismatch, write_json_atomic
 from polyapprox.train.data import Corpus, load_corpus, sample_batch
 from polyapprox.train.lm import SIZES, lm_config
 from polyapprox.train.lm_analysis import ffn_effective_ranks, layer_cosine_similarity, polycom_coefficients
@@ -64,19 +64,40 @@ class SweepConfig:
 def _provenance(device: torch.device, dist: DistInfo) -> dict[str, Any]:
     from polyapprox import __version__
 
-    return {"polyapprox": __version__, "torch": torch.__version__, "python": sys.version.split()[0],
-            "platform": platform.platform(), "device": str(device), "world_size": dist.world}
+    return {
+        "polyapprox": __version__,
+        "torch": torch.__version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "device": str(device),
+        "world_size": dist.world,
+    }
 
 
-def _run_record(act: str, size: str, model: torch.nn.Module, res: TrainResult, corpus: Corpus,
-                wanted: dict[str, Any], device: torch.device, tokens_per_step: int) -> dict[str, Any]:
+def _run_record(
+    act: str,
+    size: str,
+    model: torch.nn.Module,
+    res: TrainResult,
+    corpus: Corpus,
+    wanted: dict[str, Any],
+    device: torch.device,
+    tokens_per_step: int,
+) -> dict[str, Any]:
     gen = torch.Generator().manual_seed(wanted["train"]["seed"] + 3)
     x, _ = sample_batch(corpus.val, ANALYSIS_BATCH, wanted["model"]["context"], gen)
     eranks = ffn_effective_ranks(model)
     return {
-        "activation": act, "size": size, "params": res.params, "ffn_params": res.ffn_params,
-        "tokens": res.tokens, "steps": res.step, "val_loss": res.val_loss, "train_loss": res.train_loss,
-        "tokens_per_s": res.tokens_per_s, "train_s": res.train_s,
+        "activation": act,
+        "size": size,
+        "params": res.params,
+        "ffn_params": res.ffn_params,
+        "tokens": res.tokens,
+        "steps": res.step,
+        "val_loss": res.val_loss,
+        "train_loss": res.train_loss,
+        "tokens_per_s": res.tokens_per_s,
+        "train_s": res.train_s,
         "erank": eranks,
         "erank_mean": {k: sum(e[k] for e in eranks) / len(eranks) for k in ("w_in", "w_out")},
         "cosine": layer_cosine_similarity(model, x.to(device)),
@@ -111,7 +132,7 @@ def run_sweep(
     compile: bool = False,
     log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Train every (size, activation) pair; returns the results payload also written to ``out/results.json``."""
+    """Train every (size, activation) pair; returns the payload also written to ``out/results.json``."""
     dist = dist_from_env()
     device = resolve_device(device_name, dist)
     results_path = out / "results.json"
@@ -132,19 +153,32 @@ def run_sweep(
     for size in sweep.sizes:
         for act in sweep.activations:
             cfg = lm_config(size, act)
-            tcfg = train_config(size, steps=sweep.steps, batch_size=sweep.batch_size, lr=sweep.lr,
-                                seed=sweep.seed)
+            tcfg = train_config(
+                size, steps=sweep.steps, batch_size=sweep.batch_size, lr=sweep.lr, seed=sweep.seed
+            )
             wanted = {"model": cfg.to_dict(), "train": asdict(tcfg), "data": corpus.sha256}
             done = previous.get((act, size))
             if done is not None:
                 diff = config_mismatch(done.get("config", {}), wanted)
                 if diff:
-                    raise ConfigError(f"out: {results_path}: run {size}-{act} is from another config ({diff})")
+                    raise ConfigError(
+                        f"out: {results_path}: run {size}-{act} is from another config ({diff})"
+                    )
                 runs.append(done)
                 continue
             ckpt = out / "runs" / f"{size}-{act}" / "checkpoint.pt"
-            model, res = train_lm(cfg, tcfg, corpus, device=device, checkpoint=ckpt, resume=resume,
-                                  compile=compile, dist=dist, log=log, label=f"{act}/{size}")
+            model, res = train_lm(
+                cfg,
+                tcfg,
+                corpus,
+                device=device,
+                checkpoint=ckpt,
+                resume=resume,
+                compile=compile,
+                dist=dist,
+                log=log,
+                label=f"{act}/{size}",
+            )
             if dist.main:
                 tokens_per_step = tcfg.batch_size * cfg.context * dist.world
                 runs.append(_run_record(act, size, model, res, corpus, wanted, device, tokens_per_step))
@@ -160,9 +194,15 @@ def run_sweep(
     return payload
 
 
-def _payload(sweep: SweepConfig, runs: list[dict[str, Any]], corpus: Corpus, device: torch.device,
-             dist: DistInfo) -> dict[str, Any]:
+def _payload(
+    sweep: SweepConfig, runs: list[dict[str, Any]], corpus: Corpus, device: torch.device, dist: DistInfo
+) -> dict[str, Any]:
     return {
-        "format": RESULTS_FORMAT, "version": 1, "sweep": asdict(sweep), "corpus": corpus.describe(),
-        "provenance": _provenance(device, dist), "runs": runs, "fits": fits_by_activation(runs),
+        "format": RESULTS_FORMAT,
+        "version": 1,
+        "sweep": asdict(sweep),
+        "corpus": corpus.describe(),
+        "provenance": _provenance(device, dist),
+        "runs": runs,
+        "fits": fits_by_activation(runs),
     }

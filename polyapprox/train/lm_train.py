@@ -1,4 +1,4 @@
-"""Training loop for :mod:`polyapprox.train.lm`: AdamW, warmup + cosine, clipping, checkpoints, exact resume, DDP.
+"""Training loop for :mod:`polyapprox.train.lm`: AdamW, warmup + cosine, clipping, exact resume, DDP.
 
 Randomness: model init from ``seed``; training windows from a ``torch.Generator`` seeded ``seed + 1``;
 validation windows from a fresh generator seeded ``seed + 2`` at every evaluation (the same windows each
@@ -155,8 +155,14 @@ class TrainResult:
 
 
 @torch.no_grad()
-def evaluate(model: torch.nn.Module, corpus: Corpus, cfg: LMConfig, tcfg: TrainConfig, device: torch.device,
-             dist: DistInfo) -> float:
+def evaluate(
+    model: torch.nn.Module,
+    corpus: Corpus,
+    cfg: LMConfig,
+    tcfg: TrainConfig,
+    device: torch.device,
+    dist: DistInfo,
+) -> float:
     """Mean validation loss (nats/byte) on ``eval_batches`` fixed batches (generator seed ``seed + 2``)."""
     was_training = model.training
     model.eval()
@@ -216,13 +222,17 @@ def train_lm(
         val_losses = [tuple(v) for v in state["val_losses"]]
         tokens_before, time_before = state["tokens"], state["train_time"]
     elif checkpoint is not None and checkpoint.exists():
-        raise ConfigError(f"checkpoint {checkpoint} exists; pass --resume to continue it or use another --out")
+        raise ConfigError(
+            f"checkpoint {checkpoint} exists; pass --resume to continue it or use another --out"
+        )
 
     train_model = model
     if dist.world > 1:
         from torch.nn.parallel import DistributedDataParallel
 
-        train_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        train_model = DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
     if compile:
         train_model = torch.compile(train_model)
     interval = checkpoint_interval or tcfg.eval_interval
@@ -231,13 +241,22 @@ def train_lm(
     def save() -> None:
         if checkpoint is None or not dist.main:
             return
-        save_checkpoint(checkpoint, {
-            "config": wanted, "step": step, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "data_generator": data_gen.get_state(), "torch_rng": torch.get_rng_state(),
-            "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
-            "train_losses": train_losses, "val_losses": val_losses,
-            "tokens": tokens_before + (step - start) * tokens_per_step, "train_time": time_before + train_time,
-        })
+        save_checkpoint(
+            checkpoint,
+            {
+                "config": wanted,
+                "step": step,
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "data_generator": data_gen.get_state(),
+                "torch_rng": torch.get_rng_state(),
+                "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+                "train_losses": train_losses,
+                "val_losses": val_losses,
+                "tokens": tokens_before + (step - start) * tokens_per_step,
+                "train_time": time_before + train_time,
+            },
+        )
 
     start, train_time, pending = step, 0.0, []  # train_time: this session's seconds in training steps
     end = tcfg.steps if stop_after is None else min(tcfg.steps, stop_after)
@@ -272,8 +291,13 @@ def train_lm(
     tokens = tokens_before + (step - start) * tokens_per_step
     total_time = time_before + train_time
     result = TrainResult(
-        params=count_params(model), ffn_params=ffn_params(cfg) * cfg.n_layer, step=step, tokens=tokens,
-        train_losses=train_losses, val_losses=val_losses,
-        tokens_per_s=tokens / total_time if total_time > 0 else 0.0, train_s=total_time,
+        params=count_params(model),
+        ffn_params=ffn_params(cfg) * cfg.n_layer,
+        step=step,
+        tokens=tokens,
+        train_losses=train_losses,
+        val_losses=val_losses,
+        tokens_per_s=tokens / total_time if total_time > 0 else 0.0,
+        train_s=total_time,
     )
     return model, result

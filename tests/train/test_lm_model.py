@@ -85,7 +85,7 @@ def test_build_model_is_seeded_and_leaves_global_rng_alone():
     state = torch.get_rng_state()
     a, b = build_model(cfg, 3), build_model(cfg, 3)
     assert torch.equal(torch.get_rng_state(), state)
-    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
     c = build_model(cfg, 4)
     assert not torch.equal(a.blocks[0].ffn.w_in.weight, c.blocks[0].ffn.w_in.weight)
 
@@ -111,7 +111,9 @@ def test_param_groups_rule(activation, tie):
     assert ids_d | ids_n == {id(p) for p in model.parameters()}
     names = {id(p): n for n, p in model.named_parameters()}
     for pid in ids_n:  # embeddings, norm gains, activation coefficients
-        assert names[pid].startswith(("embed.", "norm_out.")) or ".norm_" in names[pid] or ".act." in names[pid]
+        assert (
+            names[pid].startswith(("embed.", "norm_out.")) or ".norm_" in names[pid] or ".act." in names[pid]
+        )
     assert ("head.weight" in {names[i] for i in ids_d}) == (not tie)
     n_coeff = sum(1 for n, _ in model.named_parameters() if ".act." in n)
     assert n_coeff == (4 if activation == "polynorm" else 0)  # weight and bias in 2 layers

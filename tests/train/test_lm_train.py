@@ -34,7 +34,7 @@ def test_learning_rate_schedule():
     assert learning_rate(10, cfg) == 1.0  # cosine starts at the peak
     assert learning_rate(100, cfg) == pytest.approx(0.1, abs=1e-15)
     lrs = [learning_rate(s, cfg) for s in range(10, 101)]
-    assert all(a >= b for a, b in zip(lrs, lrs[1:]))
+    assert all(a >= b for a, b in zip(lrs, lrs[1:], strict=False))
 
 
 @pytest.mark.parametrize("activation", ["swiglu", "polynorm"])
@@ -48,7 +48,7 @@ def test_resume_is_exact(tmp_path, corpus, activation):
     assert resumed.step == STEPS and resumed.tokens == full.tokens
     assert resumed.train_losses == full.train_losses  # exact float equality, every step
     assert resumed.val_losses == full.val_losses
-    for (name, p), q in zip(full_model.named_parameters(), model.parameters()):
+    for (name, p), q in zip(full_model.named_parameters(), model.parameters(), strict=True):
         assert torch.equal(p, q), name
 
 
@@ -58,10 +58,25 @@ def test_checkpoint_from_other_config_is_refused_and_kept(tmp_path, corpus):
     train_lm(cfg, tcfg, corpus, device=CPU, checkpoint=ckpt, stop_after=2, log=None)
     before = ckpt.read_bytes()
     with pytest.raises(ConfigError, match=r"another config \(train.lr"):
-        train_lm(cfg, dataclasses.replace(tcfg, lr=1e-3), corpus, device=CPU, checkpoint=ckpt, resume=True, log=None)
+        train_lm(
+            cfg,
+            dataclasses.replace(tcfg, lr=1e-3),
+            corpus,
+            device=CPU,
+            checkpoint=ckpt,
+            resume=True,
+            log=None,
+        )
     with pytest.raises(ConfigError, match=r"model.activation"):
-        train_lm(dataclasses.replace(cfg, activation="relu"), tcfg, corpus, device=CPU, checkpoint=ckpt,
-                 resume=True, log=None)
+        train_lm(
+            dataclasses.replace(cfg, activation="relu"),
+            tcfg,
+            corpus,
+            device=CPU,
+            checkpoint=ckpt,
+            resume=True,
+            log=None,
+        )
     with pytest.raises(ConfigError, match="pass --resume"):
         train_lm(cfg, tcfg, corpus, device=CPU, checkpoint=ckpt, log=None)
     assert ckpt.read_bytes() == before
