@@ -10,7 +10,14 @@ import torch
 from polyapprox.errors import ConfigError
 from polyapprox.train.data import Corpus, load_corpus
 from polyapprox.train.lm import lm_config
-from polyapprox.train.lm_train import TrainConfig, learning_rate, resolve_device, train_lm
+from polyapprox.train.lm_train import (
+    TRAIN_PRESETS,
+    TrainConfig,
+    learning_rate,
+    resolve_device,
+    train_config,
+    train_lm,
+)
 
 CPU = torch.device("cpu")
 STEPS = 6  # K; the interrupted run stops at K / 2
@@ -102,3 +109,10 @@ def test_device_choice():
         assert resolve_device("auto") == CPU
         with pytest.raises(ConfigError, match="cuda"):
             resolve_device("cuda")
+
+
+def test_train_config_derives_warmup_and_eval_from_overridden_steps():
+    cfg = train_config("tiny", steps=20, lr=None)
+    assert cfg.steps == 20 and cfg.warmup_steps == 2 and cfg.eval_interval == 4
+    assert cfg.lr == TRAIN_PRESETS["tiny"][2]
+    assert train_config("tiny", eval_interval=7).eval_interval == 7
