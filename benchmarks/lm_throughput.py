@@ -1,0 +1,110 @@
+"""Training throughput (tokens/s) of the byte-level GPT per FFN activation, at equal parameters.
+
+Prints one JSON document: for each activation the median tokens/s over ``--repeats`` timed blocks of
+``--steps`` full training steps (forward, backward, clip, AdamW), and its ratio to SwiGLU measured in the same
+run. Activations are timed round-robin (one block each per round) so that load from other processes hits all
+of them alike. Batches are random bytes (throughput does not depend on the data). bf16 autocast on CUDA.
+
+    PYTHONPATH=. python benchmarks/lm_throughput.py --size tiny --device cpu
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+
+import torch
+
+from polyapprox.nn.activations import ACTIVATIONS
+from polyapprox.train.lm import SIZES, build_model, count_params, lm_config, lm_loss, param_groups
+from polyapprox.train.lm_train import resolve_device
+
+BASELINE = "swiglu"
+
+
+def _step_fn(activation: str, size: str, batch: int, device: torch.device, compile: bool):
+    cfg = lm_config(size, activation)
+    model = build_model(cfg, seed=0).to(device)
+    opt = torch.optim.AdamW(param_groups(model, 0.1), lr=1e-4, betas=(0.9, 0.95))
+    fwd = torch.compile(model) if compile else model
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 256, (batch, cfg.context), generator=gen).to(device)
+    y = torch.randint(0, 256, (batch, cfg.context), generator=gen).to(device)
+
+    def step() -> None:
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            loss = lm_loss(fwd, x, y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    return step, count_params(model), batch * cfg.context
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--size", default="tiny", choices=list(SIZES))
+    p.add_argument("--activations", default=",".join(ACTIVATIONS))
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--steps", type=int, default=10, help="steps per timed block")
+    p.add_argument("--repeats", type=int, default=5, help="timed blocks per activation (median reported)")
+    p.add_argument("--warmup", type=int, default=3, help="untimed steps per activation first")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--compile", action="store_true")
+    args = p.parse_args(argv)
+    device = resolve_device(args.device)
+    acts = [a for a in args.activations.split(",") if a]
+    if BASELINE not in acts:
+        acts.insert(0, BASELINE)
+    runners = {a: _step_fn(a, args.size, args.batch_size, device, args.compile) for a in acts}
+    for a, (step, _, _) in runners.items():
+        for _ in range(args.warmup):
+            step()
+        _sync(device)
+        sys.stderr.write(f"warmed up {a}\n")
+    rates: dict[str, list[float]] = {a: [] for a in acts}
+    for _ in range(args.repeats):
+        for a, (step, _, tokens) in runners.items():
+            _sync(device)
+            t0 = time.perf_counter()
+            for _ in range(args.steps):
+                step()
+            _sync(device)
+            rates[a].append(args.steps * tokens / (time.perf_counter() - t0))
+    med = {a: statistics.median(r) for a, r in rates.items()}
+    out = {
+        "benchmark": "lm_throughput",
+        "size": args.size,
+        "device": str(device),
+        "compile": args.compile,
+        "batch_size": args.batch_size,
+        "steps_per_block": args.steps,
+        "repeats": args.repeats,
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "baseline": BASELINE,
+        "activations": {
+            a: {
+                "params": runners[a][1],
+                "tokens_per_s": med[a],
+                "ratio_to_swiglu": med[a] / med[BASELINE],
+                "tokens_per_s_blocks": rates[a],
+            }
+            for a in acts
+        },
+    }
+    sys.stdout.write(json.dumps(out, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
