@@ -34,6 +34,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "polyapprox.verify_checks.theorem1",
     "polyapprox.verify_checks.shared",
     "polyapprox.verify_checks.algebra",
+    "polyapprox.verify_checks.rates",
 )
 
 
