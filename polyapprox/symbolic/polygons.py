@@ -110,10 +110,10 @@ class Polygon:
             coeffs = p.as_dict()
             a = [Fraction(_q(coeffs.get((1, 0), 0))), Fraction(_q(coeffs.get((0, 1), 0)))]
             raise Split(line=(a, _q(coeffs.get((0, 0), 0))))
-        used = [j for j in range(2) if p.degree(syms[j]) > 0]
-        if len(used) == 1:
-            j = used[0]
-            u = sympy.Poly(p.as_expr(), syms[j], domain="QQ")
+        from polyapprox.symbolic.regions import univariate
+
+        j, u = univariate(p, syms, cache)
+        if u is not None:
             if u not in cache:
                 cache[u] = real_roots(u)
             lo, hi = self.outer(j)

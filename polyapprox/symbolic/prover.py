@@ -154,15 +154,17 @@ class _Run:
         return None
 
 
-def _algebraic_forms(net: Net, syms: tuple[sympy.Symbol, ...]) -> list[tuple[str, Any]]:
+def _algebraic_forms(net: Net, syms: tuple[sympy.Symbol, ...], exprs: list[sympy.Expr]) -> list[tuple[str, Any]]:
     """Equivalent exact forms of the net tried in turn: all sound, they differ only in which Abs atoms
     survive (structural ReLU(t) = t for t >= 0; plain (t + |t|)/2; sympy's Max(t, 0), which drops a Max when
-    its assumptions show t >= 0, so it mirrors targets written with Max)."""
-    return [
+    its assumptions show t >= 0, so it mirrors targets written with Max: tried only for those)."""
+    forms = [
         ("Abs form", lambda: abs_form(net, syms)),
         ("plain Abs form", lambda: to_sympy(net, syms, relu="abs")),
-        ("Abs form of the Max form", lambda: to_sympy(net, syms, relu="max")),
     ]
+    if any(e.has(sympy.Max, sympy.Min) for e in exprs):
+        forms.append(("Abs form of the Max form", lambda: to_sympy(net, syms, relu="max")))
+    return forms
 
 
 def _axes(dom: list[tuple[Fraction, Fraction]] | None, d: int) -> list[tuple[AlgNum | None, AlgNum | None]]:
@@ -196,7 +198,7 @@ def prove_equal(net: Net, expr: Any, symbols: Sequence[sympy.Symbol] | None = No
         return _regionwise(run, dom, max_regions, jumps)
     # 1. algebraic
     diffs: list[sympy.Expr] = []
-    for name, form in _algebraic_forms(net, syms):
+    for name, form in _algebraic_forms(net, syms, exprs):
         cand = [canonical(n - e) for n, e in zip(form(), exprs, strict=True)]
         diffs = diffs or cand
         if all(dd == 0 for dd in cand):
