@@ -154,6 +154,16 @@ class _Run:
         return None
 
 
+def _retry_with_cuts(cell: Any, todo: list[Any]) -> bool:
+    """A polygon evaluated lazily (oblique cuts declined, those units kept in Abs form) that was not proved:
+    queue it again with cuts allowed. False when there is nothing to retry."""
+    if isinstance(cell, Polygon) and cell.lazy and cell.declined:
+        cell.lazy = False
+        todo.append(cell)
+        return True
+    return False
+
+
 def _algebraic_forms(net: Net, syms: tuple[sympy.Symbol, ...], exprs: list[sympy.Expr]) -> list[tuple[str, Any]]:
     """Equivalent exact forms of the net tried in turn: all sound, they differ only in which Abs atoms
     survive (structural ReLU(t) = t for t >= 0; plain (t + |t|)/2; sympy's Max(t, 0), which drops a Max when
@@ -268,6 +278,8 @@ def _cells(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: 
             todo.extend(reversed(parts))
             continue
         except Undetermined as exc:
+            if _retry_with_cuts(box, todo):
+                continue
             unknown.append(str(exc))
             hit = run.search(box.search_axes(), [2] * d, cap=SAMPLE_CAP)
             if hit is not None:
@@ -277,6 +289,8 @@ def _cells(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: 
         if all(dd == 0 for dd in diffs):
             proved += 1
             fallback_cells += oracle.fallbacks > 0
+            continue
+        if _retry_with_cuts(box, todo):
             continue
         polys = [_poly(dd, run.syms) for dd in diffs]
         if all(p is not None for p in polys):
