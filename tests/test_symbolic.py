@@ -289,3 +289,12 @@ def test_bounded_2d_box_falls_back_to_box_cells_for_irrational_cuts():
     jump = sympy.Piecewise((X ** 2 - 3, X ** 2 > 3), (0, True)) + Y
     undecided = prove_equal(net, jump, (X, Y), domain=[(-2, 2), (0, 1)])
     assert undecided.status == "unknown" and "irrational hyperplane" in undecided.detail
+
+
+def test_symbols_are_taken_as_real_and_floats_are_refused():
+    plain = sympy.Symbol("x")  # no real=True: the inputs are real anyway
+    assert prove_equal(power_block(2), sympy.Abs(plain) ** 2, (plain,)).status == "proved"
+    cert = prove_equal(identity_block(), sympy.Abs(plain), (plain,))
+    assert cert.status == "refuted" and cert.counterexample["x"] < 0
+    with pytest.raises(ExpressionError, match="floating-point"):
+        prove_equal(identity_block(), sympy.Float(0.5) * X, (X,))

@@ -70,8 +70,18 @@ def _exprs(net: Net, expr: Any, syms: tuple[sympy.Symbol, ...]) -> list[sympy.Ex
         extra = sorted(str(s) for s in e.free_symbols if s not in syms)
         if extra:
             raise ExpressionError(f"expr: unknown variable {extra[0]!r} (variables: {', '.join(map(str, syms))})")
+        if e.has(sympy.Float):
+            raise ExpressionError(f"expr {e}: floating-point constants are not exact; use rationals (sympy.Rational)")
         out.append(e)
     return out
+
+
+def _real_symbols(syms: Sequence[sympy.Symbol]) -> tuple[tuple[sympy.Symbol, ...], dict[sympy.Symbol, sympy.Symbol]]:
+    """The symbols as real symbols of the same names (the network's inputs are real), and the renaming."""
+    if len({s.name for s in syms}) != len(syms):
+        raise ExpressionError(f"symbols: repeated names in {', '.join(s.name for s in syms)}")
+    real = tuple(s if s.is_real else sympy.Symbol(s.name, real=True) for s in syms)
+    return real, {s: r for s, r in zip(syms, real, strict=True) if s is not r}
 
 
 def _domain(domain: Domain, d: int) -> list[tuple[Fraction, Fraction]] | None:
@@ -200,6 +210,8 @@ def prove_equal(net: Net, expr: Any, symbols: Sequence[sympy.Symbol] | None = No
     if len(syms) != net.in_dim:
         raise ExpressionError(f"symbols: {len(syms)} given, the network takes {net.in_dim} inputs")
     exprs = _exprs(net, expr, syms)
+    syms, rename = _real_symbols(syms)
+    exprs = [e.xreplace(rename) for e in exprs] if rename else exprs
     dom = _domain(domain, net.in_dim)
     run = _Run(net, exprs, syms, start, timeout)
     jumps = any(discontinuous(e) for e in exprs)
