@@ -10,6 +10,8 @@ the locus (a box, or one algebraic point in 1-D):
 - p in several variables: a rational interval enclosure of p over the box (exact for affine p); a sign
   is returned only when the enclosure excludes the other sign, else ``None`` (undetermined).
 
+2-D polygon cells (``polygons.Polygon``) answer the same questions with exact cuts along lines.
+
 ``evaluate_net`` and ``evaluate_expr`` then fix each ReLU / Abs / Piecewise branch by the oracle, so on a
 cell with all signs known the net and the expression are polynomials. An undetermined ReLU or Abs falls
 back to the canonical Abs form (``absform``); an undetermined Piecewise/Heaviside/sign condition raises
