@@ -298,3 +298,15 @@ def test_symbols_are_taken_as_real_and_floats_are_refused():
     assert cert.status == "refuted" and cert.counterexample["x"] < 0
     with pytest.raises(ExpressionError, match="floating-point"):
         prove_equal(identity_block(), sympy.Float(0.5) * X, (X,))
+
+
+def test_curved_boundaries_in_2d_are_unknown_but_errors_are_still_found():
+    """R(xy - 1/4): its zero set is a hyperbola, which neither boxes nor polygons can cut exactly."""
+    net = compose(relu_block(), compose(linear([[1]], ["-1/4"]), product_block()))
+    box = [(0, 1), (0, 1)]
+    right = sympy.Piecewise((X * Y - sympy.Rational(1, 4), X * Y > sympy.Rational(1, 4)), (0, True))
+    assert prove_equal(net, right, (X, Y), domain=box).status == "unknown"
+    assert prove_equal(net, sympy.Max(X * Y - sympy.Rational(1, 4), 0), (X, Y), domain=box).status == "proved"
+    wrong = sympy.Piecewise((X * Y - sympy.Rational(1, 5), X * Y > sympy.Rational(1, 4)), (0, True))
+    cert = prove_equal(net, wrong, (X, Y), domain=box)
+    assert_refuted_and_verified(net, wrong, cert, (X, Y))
