@@ -260,7 +260,8 @@ def test_oblique_cells_prove_an_identity_the_abs_form_cannot():
     assert prove_equal(net, target, (X, Y), method="algebraic").status == "unknown"
     cert = prove_equal(net, target, (X, Y), domain=[(-1, 1), ("-1/2", 2)])
     assert (cert.status, cert.method) == ("proved", "regionwise-polygon")
-    assert prove_equal(net, target, (X, Y)).status == "unknown"  # unbounded R^2: no polygon cells (documented)
+    on_plane = prove_equal(net, target, (X, Y))  # unbounded R^2: box cells, sign cases, affine infeasibility
+    assert on_plane.status == "proved" and "sign cases" in on_plane.detail
     wrong = sympy.Max(sympy.Abs(X + Y), sympy.Abs(X - Y) + (X - Y) / 100)
     bad = prove_equal(net, wrong, (X, Y), domain=[(-1, 1), (-1, 1)])
     assert_refuted_and_verified(net, wrong, bad, (X, Y))
@@ -300,13 +301,29 @@ def test_symbols_are_taken_as_real_and_floats_are_refused():
         prove_equal(identity_block(), sympy.Float(0.5) * X, (X,))
 
 
-def test_curved_boundaries_in_2d_are_unknown_but_errors_are_still_found():
-    """R(xy - 1/4): its zero set is a hyperbola, which neither boxes nor polygons can cut exactly."""
+def test_curved_boundaries_in_2d_are_proved_by_sign_cases():
+    """R(xy - 1/4): its zero set is a hyperbola, which cells cannot follow; branching on the sign of xy - 1/4
+    (and on xy = 1/4 itself, since the target jumps) proves it."""
     net = compose(relu_block(), compose(linear([[1]], ["-1/4"]), product_block()))
     box = [(0, 1), (0, 1)]
     right = sympy.Piecewise((X * Y - sympy.Rational(1, 4), X * Y > sympy.Rational(1, 4)), (0, True))
-    assert prove_equal(net, right, (X, Y), domain=box).status == "unknown"
+    cert = prove_equal(net, right, (X, Y), domain=box)
+    assert cert.status == "proved" and "sign cases" in cert.detail
     assert prove_equal(net, sympy.Max(X * Y - sympy.Rational(1, 4), 0), (X, Y), domain=box).status == "proved"
     wrong = sympy.Piecewise((X * Y - sympy.Rational(1, 5), X * Y > sympy.Rational(1, 4)), (0, True))
     cert = prove_equal(net, wrong, (X, Y), domain=box)
     assert_refuted_and_verified(net, wrong, cert, (X, Y))
+    on_curve = sympy.Piecewise((X * Y - sympy.Rational(1, 4), X * Y >= sympy.Rational(1, 4)), (0, True)) + \
+        sympy.Piecewise((1, sympy.Eq(X * Y, sympy.Rational(1, 4))), (0, True))
+    assert prove_equal(net, on_curve, (X, Y), domain=box).status != "proved"  # differs exactly on the curve
+
+
+def test_infeasible_nonlinear_sign_case_stays_unknown():
+    """x = x + max(-(x - y)^2 - 1, 0) holds on R^2, but the empty case (x - y)^2 + 1 < 0 is not affine, so
+    Fourier-Motzkin cannot discard it, and interval enclosures over [-1, 1]^2 are too coarse: unknown (an
+    honest limit, not a refutation). Written as -(x - y)**2 - 1 sympy itself sees the sign: proved."""
+    net = compose(identity_block(), linear([[1, 0]]))
+    expanded = X + sympy.Max(-X ** 2 + 2 * X * Y - Y ** 2 - 1, 0)
+    assert prove_equal(net, expanded, (X, Y)).status == "unknown"
+    assert prove_equal(net, expanded, (X, Y), domain=[(-1, 1), (-1, 1)]).status == "unknown"
+    assert prove_equal(net, X + sympy.Max(-(X - Y) ** 2 - 1, 0), (X, Y)).status == "proved"

@@ -39,6 +39,7 @@ from polyapprox.net import Net, as_fraction
 from polyapprox.symbolic.absform import canonical
 from polyapprox.symbolic.algnum import AlgNum, points_between
 from polyapprox.symbolic.boundaries import box_edges, check_faces, check_lines, check_points, distinct, distinct_lines
+from polyapprox.symbolic.branching import prove_by_cases
 from polyapprox.symbolic.certificate import Certificate
 from polyapprox.symbolic.polygons import Polygon
 from polyapprox.symbolic.regions import (
@@ -263,7 +264,7 @@ def _cells(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: 
     cache: dict[Any, list[AlgNum]] = {}
     todo: list[Any] = [Polygon.box(dom) if polygons and dom is not None else Box(_axes(dom, d))]
     lines: list[tuple[list[Fraction], Fraction]] = [] if dom is None or not polygons else box_edges(dom)
-    created, proved, fallback_cells = 1, 0, 0
+    created, proved, fallback_cells, case_cells = 1, 0, 0, 0
     # per axis: every split point, and the domain's ends (faces of the closed box)
     axis_points: list[list[AlgNum]] = [[] for _ in range(d)] if dom is None else [
         [AlgNum(lo), AlgNum(hi)] for lo, hi in dom]
@@ -292,10 +293,13 @@ def _cells(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: 
         except Undetermined as exc:
             if _retry_with_cuts(box, todo):
                 continue
-            unknown.append(str(exc))
-            hit = run.search(box.search_axes(), [2] * d, cap=SAMPLE_CAP)
-            if hit is not None:
-                return run.refuted(method, hit[0], hit[1], "found on a cell with an undetermined condition", proved)
+            outcome, info = prove_by_cases(run, box, cache, jumps)
+            if outcome == "proved":
+                proved, case_cells = proved + 1, case_cells + 1
+                continue
+            if outcome == "refuted":
+                return run.refuted(method, info[0], info[1], "found on a cell with an undetermined condition", proved)
+            unknown.append(f"{exc}; sign cases: {info}")
             continue
         diffs = [canonical(n - e) for n, e in zip(net_vals, expr_vals, strict=True)]
         if all(dd == 0 for dd in diffs):
@@ -312,10 +316,13 @@ def _cells(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: 
                 return run.refuted(method, hit[0], hit[1], "difference is a nonzero polynomial on a cell", proved)
             return run.cert("unknown", method, regions=proved,
                             detail="internal: grid search found no verified counterexample")
-        hit = run.search(box.search_axes(), [2] * d, cap=SAMPLE_CAP)
-        if hit is not None:
-            return run.refuted(method, hit[0], hit[1], "found by exact evaluation on an undecided cell", proved)
-        unknown.append("difference not reducible to a polynomial on a cell")
+        outcome, info = prove_by_cases(run, box, cache, jumps)
+        if outcome == "proved":
+            proved, case_cells = proved + 1, case_cells + 1
+            continue
+        if outcome == "refuted":
+            return run.refuted(method, info[0], info[1], "found by exact evaluation on an undecided cell", proved)
+        unknown.append(f"difference not reducible to a polynomial on a cell; sign cases: {info}")
     faces = 0
     if jumps and not unknown:  # the target may jump on cell boundaries: check them as lower-dim problems
         axis_points = [distinct(pts) for pts in axis_points]
@@ -336,6 +343,7 @@ def _cells(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: 
         return run.cert("unknown", method, regions=proved,
                         detail=f"{len(unknown)} cell(s) undecided ({unknown[0]}); {proved} cells proved")
     detail = f"{proved} cells" + (f", {fallback_cells} with Abs-expansion" if fallback_cells else "")
+    detail += f", {case_cells} by sign cases" if case_cells else ""
     if jumps:
         detail += f", {faces} breakpoints checked" if d == 1 else f", {faces} boundary lines/hyperplanes checked"
     return run.cert("proved", method, regions=proved, detail=detail)

@@ -169,6 +169,7 @@ class Oracle:
         self.syms, self.box, self.point = tuple(syms), box, point
         self.cache = root_cache if root_cache is not None else {}
         self.fallbacks = 0  # ReLU / Abs left in Abs form on this locus
+        self.assume: dict[Any, str] | None = None  # sign-case analysis (branching): assumed signs of monic polys
 
     def sign(self, v: sympy.Expr) -> str | None:
         key = ("poly", v)
@@ -186,7 +187,21 @@ class Oracle:
             s = self.point.sign_of(sympy.Poly(p.as_expr(), self.syms[0], domain="QQ"))
             return {1: POS, -1: NEG, 0: ZERO}[s]
         assert self.box is not None
-        return self.box.sign(p, self.syms, self.cache)
+        try:
+            s = self.box.sign(p, self.syms, self.cache)
+        except Split:
+            if self.assume is None:
+                raise
+            s = None  # sign-case analysis: branch instead of cutting
+        if s is None and self.assume is not None:
+            key, flip = p.monic(), p.LC() < 0
+            if key not in self.assume:
+                from polyapprox.symbolic.branching import Branch
+
+                raise Branch(key)
+            s = self.assume[key]
+            return {POS: NEG, NEG: POS, ZERO: ZERO}[s] if flip else s
+        return s
 
 
 def _sorted_distinct(roots: list[AlgNum]) -> list[AlgNum]:
