@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import sympy
 
-from polyapprox.algebra import add, compose, parallel
+from polyapprox.algebra import add, compose, linear, parallel
 from polyapprox.backends.sympy_expr import to_sympy
 from polyapprox.construct.blocks import identity_block, polynomial_1d_block, power_block, product_block, relu_block
 from polyapprox.mutation import mutation_outcomes, summary
@@ -40,6 +40,7 @@ def _hat_grid(n: int) -> Net:
 def test_print_proof_timings():
     rng = np.random.default_rng(20250101)
     net2d = random_net(rng, in_dim=2, widths=(4, 3), activations="relu", density=0.9)
+    hyperbola = compose(relu_block(), compose(linear([[1]], ["-1/4"]), product_block()))
     abs_sum = Net(2, (Layer.make([[1, 0], [-1, 0], [0, 1], [0, -1]], None, RELU), Layer.make([[1, 1, 1, 1]])))
     cases = [
         ("identity_block = x", identity_block(), X, (X,), None, {}, "proved"),
@@ -54,6 +55,11 @@ def test_print_proof_timings():
          [(-1, 1), (-1, 1)], {"method": "regionwise"}, "proved"),
         ("|x|+|y| = max(|x+y|,|x-y|) on [-1,1]^2", abs_sum, sympy.Max(sympy.Abs(X + Y), sympy.Abs(X - Y)), (X, Y),
          [(-1, 1), (-1, 1)], {}, "proved"),
+        ("|x|+|y| = max(|x+y|,|x-y|) on R^2 (sign cases)", abs_sum,
+         sympy.Max(sympy.Abs(X + Y), sympy.Abs(X - Y)), (X, Y), None, {}, "proved"),
+        ("R(xy - 1/4) = Piecewise on [0,1]^2 (sign cases)", hyperbola,
+         sympy.Piecewise((X * Y - sympy.Rational(1, 4), X * Y > sympy.Rational(1, 4)), (0, True)), (X, Y),
+         [(0, 1), (0, 1)], {}, "proved"),
         ("power_block(3) vs x^3 + x/1000", power_block(3), X ** 3 + X / 1000, (X,), None, {}, "refuted"),
         ("hat grid n=2 = 1 on [0,1]^2", _hat_grid(2), sympy.Integer(1), (X, Y), [(0, 1), (0, 1)], {}, "proved"),
         ("hat grid n=4 = 1 on [0,1]^2", _hat_grid(4), sympy.Integer(1), (X, Y), [(0, 1), (0, 1)], {}, "proved"),
