@@ -10,6 +10,8 @@ import sympy
 from polyapprox.symbolic.absform import canonical
 from polyapprox.symbolic.algnum import AlgNum, compare, points_between, rational_between, real_roots
 
+pytestmark = pytest.mark.timeout(60)
+
 X, Y = sympy.symbols("x y", real=True)
 
 
