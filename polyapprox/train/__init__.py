@@ -1,0 +1,1 @@
+"""Training harnesses (torch): FFN-block sweeps and language-model runs."""
