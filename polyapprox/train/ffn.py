@@ -208,7 +208,7 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig, progress: Progre
             if step % config.eval_every == 0 or step == config.steps:
                 stale = 0 if consider("adam") else stale + 1
                 if progress:
-                    progress("adam", step, config.steps, float(loss))
+                    progress("adam", step, config.steps, float(loss.detach()))
                 if stale >= config.patience:
                     break
         model.load_state_dict(best["state"])
@@ -233,7 +233,7 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig, progress: Progre
                 break
             stale = 0 if consider("lbfgs") else stale + 1
             if progress:
-                progress("lbfgs", min(lbfgs_done, config.lbfgs_steps), config.lbfgs_steps, float(loss))
+                progress("lbfgs", min(lbfgs_done, config.lbfgs_steps), config.lbfgs_steps, float(loss.detach()))
             if stale >= config.patience or opt2.state[opt2._params[0]].get("func_evals", 0) == before:
                 break
         model.load_state_dict(best["state"])
@@ -249,9 +249,15 @@ def _finite_or_inf(v: float) -> float:
     return v if math.isfinite(v) else math.inf
 
 
-def numpy_callable(model: nn.Module, device: str = "cpu", chunk: int = 1 << 16) -> Callable[[np.ndarray], np.ndarray]:
-    """A float64 copy of ``model`` as a vectorised function x (P, d) ndarray -> (P,) ndarray."""
+def numpy_callable(model: nn.Module, device: str = "cpu", chunk: int | None = None) -> Callable[[np.ndarray], np.ndarray]:
+    """A float64 copy of ``model`` as a vectorised function x (P, d) ndarray -> (P,) ndarray.
+
+    Evaluated in chunks of ``chunk`` points (default: about 2^24 hidden activations per chunk).
+    """
     m64 = copy.deepcopy(model).to(device=device, dtype=torch.float64).eval()
+    if chunk is None:
+        widest = max([p.shape[0] for p in m64.parameters() if p.dim() == 2] or [1])
+        chunk = max(1024, (1 << 24) // widest)
 
     def fn(x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)

@@ -2,64 +2,25 @@
 
 Each function is a thin call into the shared module (``polyapprox.targets``, ``polyapprox.measure``,
 ``polyapprox.rates``, ``polyapprox.construct.sobolev``), so trained and constructed networks are measured
-and fitted by the same code. Keeping them here makes an API change there a one-file edit here.
-
-TEMPORARY: until those modules land, simple stand-ins below (marked ``_fallback``) are used.
+and fitted by the same code; an API change there is a one-file edit here.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from polyapprox.errors import ConfigError
-
 VectorFn = Callable[[np.ndarray], np.ndarray]  # x (P, d) -> (P,)
 
 
-def _has(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
-
-
-@dataclass(frozen=True)
-class _FallbackTarget:
-    name: str
-    dim: int
-    smoothness: float
-    f: Callable[[np.ndarray], np.ndarray]
-
-
-_FALLBACK = {
-    "sin1": (1, float("inf"), lambda x: np.sin(2 * np.pi * x[:, 0])),
-    "gauss": (2, float("inf"), lambda x: np.exp(-((x - 0.5) ** 2).sum(axis=1) / 0.25)),
-}
-
-
 def resolve_target(name_or_expr: str, dim: int | None) -> Any:
-    """A catalogue target by name, else a user expression in x (d=1), x,y (d=2), ... on [0,1]^dim."""
-    if name_or_expr in _FALLBACK:
-        d, s, f = _FALLBACK[name_or_expr]
-        _check_dim(dim, d)
-        return _FallbackTarget(name_or_expr, d, s, f)
-    import sympy
+    """A catalogue target by name, else a user expression in x1..xd (or x, y, z) on [0,1]^dim."""
+    from polyapprox.targets import resolve_target as _resolve
 
-    from polyapprox.expressions import parse_expression
-
-    d = dim or 1
-    names = ["x", "y", "z"][:d] if d <= 3 else [f"x{i + 1}" for i in range(d)]
-    expr = parse_expression(name_or_expr, names)
-    syms = sorted(expr.free_symbols, key=lambda s: names.index(s.name))
-    fn = sympy.lambdify([sympy.Symbol(n, real=True) for n in names], expr, "numpy")
-    del syms
-
-    def f(x: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(np.asarray(fn(*x.T), dtype=np.float64), (x.shape[0],)).copy()
-
-    return _FallbackTarget(name_or_expr, d, float("inf"), f)
+    return _resolve(name_or_expr, dim)
 
 
 def target_values(target: Any, x: np.ndarray) -> np.ndarray:
@@ -67,51 +28,54 @@ def target_values(target: Any, x: np.ndarray) -> np.ndarray:
     return np.asarray(target.f(x), dtype=np.float64).reshape(-1)
 
 
+def _report(rep: Any) -> dict[str, Any]:
+    return {"sup_error": float(rep.sup_error), "l2_error": float(rep.l2_error), "how": rep.how,
+            "floor": rep.floor}
+
+
 def measure(fn: VectorFn, target: Any, seed: int = 0) -> dict[str, Any]:
-    """sup and L2 errors of ``fn`` against ``target`` on [0,1]^d, with how they were measured."""
-    d = target.dim
-    m = max(2, int(round(2 ** (14 / d))))
-    axes = np.meshgrid(*[np.linspace(0, 1, m)] * d, indexing="ij")
-    x = np.stack([a.reshape(-1) for a in axes], axis=1)
-    e = np.abs(fn(x) - target_values(target, x))
-    from scipy.stats import qmc
+    """sup and L2 errors of a vectorised callable against ``target`` (``measure_errors``), with how."""
+    from polyapprox.measure import measure_errors
 
-    xs = qmc.Sobol(d, scramble=True, seed=seed).random(2**14)
-    l2 = float(np.sqrt(np.mean((fn(xs) - target_values(target, xs)) ** 2)))
-    return {"sup_error": float(e.max()), "l2_error": l2, "method": f"fallback grid {m}^{d} + Sobol 2^14"}
+    return _report(measure_errors(fn, target, seed=seed))
 
 
-def fit(params: list[float], errors: list[float]) -> dict[str, Any]:
-    """Slope of log error vs log params with a 95 % CI: {"slope", "ci", ...}."""
-    from scipy import stats
+def measure_net(net: Any, target: Any, grid_cells: int | None = None) -> dict[str, Any]:
+    """sup and L2 errors of an exact ``Net`` (breakpoint-aligned when ``grid_cells`` = N is given)."""
+    from polyapprox.measure import measure_errors
 
-    p, e = np.asarray(params, float), np.asarray(errors, float)
-    ok = (p > 0) & (e > 0) & np.isfinite(e)
-    if ok.sum() < 3:
-        return {"slope": None, "ci": None, "n_points": int(ok.sum()), "note": "fewer than 3 points"}
-    r = stats.linregress(np.log(p[ok]), np.log(e[ok]))
-    t = stats.t.ppf(0.975, ok.sum() - 2)
-    return {"slope": float(r.slope), "ci": [float(r.slope - t * r.stderr), float(r.slope + t * r.stderr)],
-            "n_points": int(ok.sum()), "method": "fallback OLS"}
+    return _report(measure_errors(net, target, grid_cells=grid_cells))
+
+
+def fit(params: Sequence[float], errors: Sequence[float], floor: Sequence[float] | None = None) -> dict[str, Any]:
+    """``fit_rate`` of log error vs log params: {"slope", "ci" (bootstrap 95 %), "ols_ci", "status", ...}.
+
+    Several points with the same ``params`` (seeds) are first reduced to their geometric mean, since the
+    window rule of ``fit_rate`` works on distinct sizes.
+    """
+    from polyapprox.rates import fit_rate
+
+    by_size: dict[float, list[float]] = {}
+    for p, e in zip(params, errors, strict=True):
+        by_size.setdefault(float(p), []).append(float(e))
+    sizes = sorted(by_size)
+    if len(sizes) < 2:
+        return {"slope": None, "ci": None, "status": "insufficient data", "sizes": sizes}
+    errs = [float(np.exp(np.mean(np.log(np.maximum(by_size[s], 1e-300))))) for s in sizes]
+    r = fit_rate(sizes, errs, floor=floor, seed=0)
+    return {"slope": _num(r.slope), "ci": [_num(v) for v in r.ci], "ols_ci": [_num(v) for v in r.ols_ci],
+            "status": r.status, "window_params": [sizes[i] for i in r.window],
+            "local_slopes": [_num(v) for v in r.local_slopes], "errors": errs, "sizes": sizes}
+
+
+def _num(v: float) -> float | None:
+    return float(v) if np.isfinite(v) else None
 
 
 def construction_net(target: Any, n: int, N: int) -> Any:
-    """The Theorem 3 construction ``sobolev_net(target, n, N)`` (a ``Net``); None until it exists."""
-    if not _has("polyapprox.construct.sobolev"):
+    """The Theorem 3 construction ``sobolev_net(target, n, N)`` (a ``Net``); None if not in this checkout."""
+    if importlib.util.find_spec("polyapprox.construct.sobolev") is None:
         return None
     from polyapprox.construct.sobolev import sobolev_net
 
     return sobolev_net(target, n, N)
-
-
-def _check_dim(dim: int | None, target_dim: int) -> None:
-    if dim is not None and dim != target_dim:
-        raise ConfigError(f"dim: {dim} does not match the target's dimension {target_dim}")
-
-
-def measure_net(net: Any, target: Any) -> dict[str, Any]:
-    """sup and L2 errors of an exact ``Net`` against ``target`` (the construction curve)."""
-    from polyapprox.backends.floats import FloatNet
-
-    fnet = FloatNet(net)
-    return measure(lambda x: fnet(x)[:, 0], target)

@@ -185,7 +185,8 @@ class Sweep:
         assert data.x_test is not None and data.y_test is not None
         e = fn(data.x_test) - data.y_test
         return {"sup_error": float(np.max(np.abs(e))), "l2_error": float(np.sqrt(np.mean(e**2))),
-                "method": f"held-out data points ({len(e)}): max and RMS of |f - y|"}
+                "how": {"kind": "held-out data points", "points": int(len(e)), "sup": "max |f - y|",
+                        "l2": "RMS of f - y"}}
 
     # ---- points -------------------------------------------------------------------------------
     def planned(self) -> list[tuple[str, int, int]]:
@@ -211,10 +212,14 @@ class Sweep:
         if self.config.data is None:
             for n in self.config.grids:
                 if n not in self.construction:
-                    self.construction[n] = self._construction_point(n)
+                    point = self._construction_point(n)
+                    if point.get("params") is None:  # not available here: not stored, so a resume retries it
+                        self.progress and self.progress.finish_point(f"construction N={n}: not available")
+                        continue
+                    self.construction[n] = point
                     self._save()
                     if self.progress is not None:
-                        self.progress.finish_point(f"construction N={n}: {self.construction[n].get('sup_error')}")
+                        self.progress.finish_point(f"construction N={n}: sup {point['sup_error']:.3g}")
         return self.payload()
 
     def _report(self, phase: str) -> Callable[[str, int, int, float], None] | None:
@@ -249,7 +254,7 @@ class Sweep:
             "params_nnz": counts.params_nnz if activation != "construct" else nnz,
             "coefficients": counts.coefficients,
             "train_loss": result.train_loss, "val_loss": result.val_loss,
-            "sup_error": m["sup_error"], "l2_error": m["l2_error"], "measured": m.get("method"),
+            "sup_error": m["sup_error"], "l2_error": m["l2_error"], "measured": _how(m),
             "adam_steps": result.adam_steps, "lbfgs_steps": result.lbfgs_steps, "best_phase": result.best_phase,
             "seconds": round(result.seconds, 3),
         }
@@ -264,9 +269,9 @@ class Sweep:
         if net is None:
             return {"N": n_grid, "params": None, "sup_error": None, "l2_error": None,
                     "note": "construction not available in this checkout"}
-        m = adapt.measure_net(net, self.target)
+        m = adapt.measure_net(net, self.target, grid_cells=n_grid)
         return {"N": n_grid, "params": count_params(net).params, "sup_error": m["sup_error"],
-                "l2_error": m["l2_error"], "measured": m.get("method")}
+                "l2_error": m["l2_error"], "measured": _how(m)}
 
     # ---- payload ------------------------------------------------------------------------------
     def payload(self) -> dict[str, Any]:
@@ -302,7 +307,18 @@ class Sweep:
         t = self.target
         s = getattr(t, "smoothness", None)
         return {"name": getattr(t, "name", self.config.target), "dim": t.dim,
-                "smoothness": s if s is None or math.isfinite(s) else "inf"}
+                "smoothness": s if not isinstance(s, float) or math.isfinite(s) else str(s)}
+
+
+def _how(m: dict[str, Any]) -> dict[str, Any]:
+    """A short record of how an error was measured (sup sample kind and size, refinement gain, L2 rule)."""
+    how = m.get("how") or {}
+    sup, l2 = how.get("sup"), how.get("l2")
+    if not isinstance(sup, dict):
+        return how
+    return {"sup": {k: sup.get(k) for k in ("kind", "points", "refinement_gain")},
+            "l2": {k: l2.get(k) for k in ("kind", "points", "randomisations")} if isinstance(l2, dict) else l2,
+            "floor": m.get("floor")}
 
 
 class _Squeeze(torch.nn.Module):
