@@ -1,0 +1,304 @@
+"""Exact linear pieces of 1-input ReLU nets, and the piece-count bound (theory.md 2.5, 5.1 item 3).
+
+A net whose units are identities or PolyReLU of order <= 1 (``c0 + c1 R(t)``, ReLU included) is a
+continuous piecewise-linear function of one input. We propagate, unit by unit, the exact list of
+breakpoints and values on [lo, hi] (``PiecewiseLinear``): a linear combination merges breakpoint lists,
+ReLU inserts the zero crossing x0 + (x1 - x0) y0 / (y0 - y1) of every segment that changes sign. All
+arithmetic is ``Fraction``; every breakpoint is rational.
+
+Piece-count bound (counting after Telgarsky 2016 / Montufar et al. 2014 [literature]; the product form
+is our derivation, theory.md 2.5): if the input is affine on each of P intervals, a layer of m ReLU
+units adds at most one breakpoint per unit per interval, so P -> P (1 + m). Hence
+``p <= prod_l (1 + m_l) <= (1 + U/L)^L <= (2U/L)^L`` (AM-GM; the last step needs m_l >= 1) for a net with
+L hidden ReLU layers of m_l units, U = sum m_l.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from polyapprox.errors import ConfigError, NetError
+from polyapprox.net import Identity, Net, as_fraction
+
+
+@dataclass(frozen=True)
+class PiecewiseLinear:
+    """Continuous piecewise-linear function through (xs[k], ys[k]); xs strictly increasing, len >= 2."""
+
+    xs: tuple[Fraction, ...]
+    ys: tuple[Fraction, ...]
+
+    def simplified(self) -> PiecewiseLinear:
+        """Drop interior points where the slope does not change (maximal pieces)."""
+        xs, ys = self.xs, self.ys
+        kx, ky = [xs[0]], [ys[0]]
+        for k in range(1, len(xs) - 1):
+            # keep xs[k] unless (kx[-1], xs[k], xs[k+1]) are collinear
+            if (ys[k] - ky[-1]) * (xs[k + 1] - xs[k]) != (ys[k + 1] - ys[k]) * (xs[k] - kx[-1]):
+                kx.append(xs[k])
+                ky.append(ys[k])
+        kx.append(xs[-1])
+        ky.append(ys[-1])
+        return PiecewiseLinear(tuple(kx), tuple(ky))
+
+    @property
+    def breakpoints(self) -> list[Fraction]:
+        """Interior points where the slope changes (so the number of pieces is len + 1)."""
+        return list(self.simplified().xs[1:-1])
+
+    @property
+    def n_pieces(self) -> int:
+        return len(self.simplified().xs) - 1
+
+    def __call__(self, x: Fraction) -> Fraction:
+        return _resample(self.xs, self.ys, (x,))[0]
+
+
+def _resample(xs: Sequence[Fraction], ys: Sequence[Fraction], grid: Sequence[Fraction]) -> list[Fraction]:
+    """Values at ``grid`` (sorted, inside [xs[0], xs[-1]]) by exact linear interpolation."""
+    out = []
+    k, last = 0, len(xs) - 2
+    for u in grid:
+        while k < last and xs[k + 1] < u:
+            k += 1
+        x0, x1 = xs[k], xs[k + 1]
+        if u == x0:
+            out.append(ys[k])
+        elif u == x1:
+            out.append(ys[k + 1])
+        else:
+            out.append(ys[k] + (ys[k + 1] - ys[k]) * (u - x0) / (x1 - x0))
+    return out
+
+
+def _relu(xs: Sequence[Fraction], ys: Sequence[Fraction]) -> tuple[list[Fraction], list[Fraction]]:
+    nx, ny = [xs[0]], [max(ys[0], Fraction(0))]
+    for k in range(1, len(xs)):
+        y0, y1 = ys[k - 1], ys[k]
+        if (y0 < 0 < y1) or (y1 < 0 < y0):
+            nx.append(xs[k - 1] + (xs[k] - xs[k - 1]) * y0 / (y0 - y1))
+            ny.append(Fraction(0))
+        nx.append(xs[k])
+        ny.append(max(y1, Fraction(0)))
+    return nx, ny
+
+
+def _unit_order(act: object, where: str) -> tuple[Fraction, Fraction] | None:
+    """None for identity, else (c0, c1) of a PolyReLU of order <= 1; higher orders are not piecewise linear."""
+    if isinstance(act, Identity):
+        return None
+    coeffs = act.coeffs  # type: ignore[attr-defined]
+    if len(coeffs) > 2:
+        raise NetError(f"{where}: PolyReLU of order {len(coeffs) - 1} is not piecewise linear")
+    c = list(coeffs) + [Fraction(0)] * (2 - len(coeffs))
+    return c[0], c[1]
+
+
+def propagate(net: Net, lo: object, hi: object, simplify: bool = True) -> list[PiecewiseLinear]:
+    """The exact piecewise-linear outputs of a 1-input ReLU net on [lo, hi] (one per output)."""
+    a, b = as_fraction(lo, "lo"), as_fraction(hi, "hi")
+    if not a < b:
+        raise ConfigError(f"lo, hi: need lo < hi, got [{a}, {b}]")
+    if net.in_dim != 1:
+        raise NetError(f"in_dim: {net.in_dim}, piece counting needs a 1-input net")
+    units: list[tuple[tuple[Fraction, ...], tuple[Fraction, ...]]] = [((a, b), (a, b))]
+    for li, layer in enumerate(net.layers):
+        new = []
+        grids: dict[frozenset[int], tuple[Fraction, ...]] = {}
+        for i, row in enumerate(layer.weight.rows()):
+            spec = _unit_order(layer.activations[i], f"layers[{li}].activations[{i}]")
+            key = frozenset(id(units[j][0]) for j, _ in row)
+            if key not in grids:
+                pts = set().union(*(units[j][0] for j, _ in row)) if row else {a, b}
+                grids[key] = tuple(sorted(pts))
+            grid = grids[key]
+            acc = [layer.bias[i]] * len(grid)
+            for j, w in row:
+                xs, ys = units[j]
+                vals = ys if xs is grid or xs == grid else _resample(xs, ys, grid)
+                acc = [s + w * v for s, v in zip(acc, vals, strict=True)]
+            xs_out: Sequence[Fraction] = grid
+            if spec is not None:
+                c0, c1 = spec
+                xs_out, r = _relu(grid, acc)
+                acc = [c0 + c1 * v for v in r]
+            pl = PiecewiseLinear(tuple(xs_out), tuple(acc))
+            if simplify:
+                pl = pl.simplified()
+            new.append((pl.xs, pl.ys))
+        units = new
+    return [PiecewiseLinear(xs, ys) for xs, ys in units]
+
+
+def count_pieces(net: Net, lo: object, hi: object) -> list[Fraction]:
+    """Sorted interior breakpoints of a 1-input, 1-output ReLU net on [lo, hi]; pieces = len + 1. Exact."""
+    if net.out_dim != 1:
+        raise NetError(f"out_dim: {net.out_dim}, count_pieces needs a 1-output net")
+    return propagate(net, lo, hi)[0].breakpoints
+
+
+@dataclass(frozen=True)
+class PieceBound:
+    """Upper bounds on the number of linear pieces of a 1-input ReLU net (see module docstring)."""
+
+    widths: tuple[int, ...]  # ReLU units per hidden layer (m_l), identity units excluded
+    product: int  # prod_l (1 + m_l)
+    amgm: float  # (1 + U/L)^L
+    telgarsky: float  # (2U/L)^L
+
+
+def piece_bound(net: Net) -> PieceBound:
+    """prod (1 + m_l) <= (1 + U/L)^L <= (2U/L)^L over the layers holding ReLU-type units."""
+    widths = []
+    for li, layer in enumerate(net.layers):
+        m = sum(1 for i, act in enumerate(layer.activations)
+                if _unit_order(act, f"layers[{li}].activations[{i}]") is not None)
+        if m:
+            widths.append(m)
+    L, U = len(widths), sum(widths)
+    return PieceBound(tuple(widths), math.prod(1 + m for m in widths),
+                      (1 + U / L) ** L if L else 1.0, (2 * U / L) ** L if L else 1.0)
+
+
+# --- exact sup error of a piecewise-linear function against a piecewise polynomial ---------------------
+
+Poly = tuple[Fraction, ...]  # coefficients, lowest degree first
+
+
+def _peval(c: Sequence[Fraction], x: Fraction) -> Fraction:
+    acc = Fraction(0)
+    for v in reversed(c):
+        acc = acc * x + v
+    return acc
+
+
+def _deriv(c: Sequence[Fraction]) -> list[Fraction]:
+    return [k * c[k] for k in range(1, len(c))]
+
+
+def _abs_bound(c: Sequence[Fraction], u: Fraction, v: Fraction) -> Fraction:
+    """Rigorous bound on |p| over [u, v]: expand p at the centre, sum |coeff_k| (w/2)^k."""
+    mid, half = (u + v) / 2, (v - u) / 2
+    shifted = list(c)
+    n = len(shifted)
+    for i in range(n):  # Taylor shift by repeated synthetic division (Horner)
+        for k in range(n - 2, i - 1, -1):
+            shifted[k] += mid * shifted[k + 1]
+    return sum((abs(s) * half ** k for k, s in enumerate(shifted)), Fraction(0))
+
+
+@dataclass(frozen=True)
+class SupError:
+    """sup |target - g| lies in [lower, upper]; ``lower`` = |error| at the rational point ``argmax``."""
+
+    lower: Fraction
+    upper: Fraction
+    argmax: Fraction
+
+    @property
+    def exact(self) -> bool:
+        return self.lower == self.upper
+
+
+def _critical_brackets(dp: list[Fraction], a: Fraction, b: Fraction,
+                       zones: Sequence[tuple[Fraction, Fraction]]) -> list[tuple[Fraction, Fraction]]:
+    """Rational brackets [u, v] (width <= (b - a) 2^-48), one around each root of dp in (a, b)."""
+    deg = len(dp) - 1
+    if deg <= 0:
+        return []
+    if deg == 1:
+        r = -dp[0] / dp[1]
+        return [(r, r)] if a < r < b else []
+    if any(u <= b and a <= v for u, v in zones):  # dp may be non-monotone here: exact isolation
+        import sympy
+
+        x = sympy.Symbol("x")
+        p = sympy.Poly([sympy.Rational(c.numerator, c.denominator) for c in reversed(dp)], x)
+        eps = sympy.Rational((b - a).numerator, (b - a).denominator * 2 ** 48)
+        out = []
+        for (u, v), _ in p.intervals(eps=eps, inf=_q(a), sup=_q(b)):
+            fu, fv = Fraction(int(u.p), int(u.q)), Fraction(int(v.p), int(v.q))
+            out.append((max(fu, a), min(fv, b)))
+        return out
+    fa, fb = _peval(dp, a), _peval(dp, b)
+    if fa == 0 or fb == 0 or (fa > 0) == (fb > 0):
+        return []  # monotone derivative without an interior sign change
+    u, v, sa = a, b, fa > 0
+    target = (b - a) / 2 ** 48
+    while v - u > target:  # bisection on dyadic midpoints: exact, monotone dp
+        mid = (u + v) / 2
+        fm = _peval(dp, mid)
+        if fm == 0:
+            return [(mid, mid)]
+        if (fm > 0) == sa:
+            u = mid
+        else:
+            v = mid
+    return [(u, v)]
+
+
+def _q(f: Fraction):  # noqa: ANN202 - sympy.Rational, imported lazily
+    import sympy
+
+    return sympy.Rational(f.numerator, f.denominator)
+
+
+def _inflection_zones(c: Sequence[Fraction], a: Fraction, b: Fraction) -> list[tuple[Fraction, Fraction]]:
+    """Rational intervals covering the real roots of p'' in [a, b] (outside them p' is monotone)."""
+    d2 = _deriv(_deriv(c))
+    while d2 and d2[-1] == 0:
+        d2.pop()
+    if len(d2) <= 1:
+        return []
+    if len(d2) == 2:
+        r = -d2[0] / d2[1]
+        return [(r, r)] if a <= r <= b else []
+    import sympy
+
+    x = sympy.Symbol("x")
+    p = sympy.Poly([_q(v) for v in reversed(d2)], x)
+    return [(Fraction(int(u.p), int(u.q)), Fraction(int(v.p), int(v.q)))
+            for (u, v), _ in p.intervals(inf=_q(a), sup=_q(b))]
+
+
+def sup_error(g: PiecewiseLinear, target: Sequence[tuple[object, object, Sequence[object]]]) -> SupError:
+    """sup over the union of the target's pieces of |P(x) - g(x)|, P = target piece polynomial.
+
+    ``target``: [(lo, hi, coeffs)], coeffs lowest degree first, each [lo, hi] inside g's domain. On every
+    segment of g (split at the target's piece ends), d = P - chord is a polynomial; its maximum modulus is
+    at an endpoint or a root of d' = P' - slope. Degree <= 2: exact. Degree >= 3: each root is bracketed to
+    relative width 2^-48 (exact bisection where P'' has no root, sympy isolation near roots of P''), and
+    |d(root)| is enclosed using a rigorous bound on |d'| over the bracket.
+    """
+    lower, upper, argmax = Fraction(-1), Fraction(0), None
+    for lo_, hi_, coeffs in target:
+        lo, hi = as_fraction(lo_, "lo"), as_fraction(hi_, "hi")
+        c = [as_fraction(v, "coeffs") for v in coeffs] + [Fraction(0), Fraction(0)]
+        zones = _inflection_zones(c, lo, hi)
+        inner = [x for x in g.xs if lo < x < hi]
+        grid = [lo, *inner, hi]
+        vals = _resample(g.xs, g.ys, grid)
+        for k in range(len(grid) - 1):
+            a, b, ga, gb = grid[k], grid[k + 1], vals[k], vals[k + 1]
+            s = (gb - ga) / (b - a)
+            d = list(c)
+            d[0] -= ga - s * a
+            d[1] -= s
+            cands = [(abs(_peval(d, a)), abs(_peval(d, a)), a), (abs(_peval(d, b)), abs(_peval(d, b)), b)]
+            dd = _deriv(d)
+            while len(dd) > 1 and dd[-1] == 0:
+                dd.pop()
+            for u, v in _critical_brackets(dd, a, b, zones):
+                lo_val = max((abs(_peval(d, u)), u), (abs(_peval(d, v)), v))
+                slack = _abs_bound(dd, u, v) * (v - u)
+                cands.append((lo_val[0], lo_val[0] + slack, lo_val[1]))
+            for low, up, x in cands:
+                if low > lower:
+                    lower, argmax = low, x
+                upper = max(upper, up)
+    if argmax is None:
+        raise ConfigError("target: no pieces given")
+    return SupError(lower, upper, argmax)
