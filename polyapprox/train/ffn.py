@@ -159,6 +159,7 @@ class TrainResult:
 
     train_loss: float
     val_loss: float
+    init_val_loss: float  # validation MSE of the model as it came in (the bar that keep-best never exceeds)
     adam_steps: int
     lbfgs_steps: int
     best_phase: str  # "init", "adam" or "lbfgs"
@@ -181,7 +182,8 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig, progress: Progre
         with torch.no_grad():
             return float(loss_on(xv, yv))
 
-    best = {"val": _finite_or_inf(val_loss()), "state": copy.deepcopy(model.state_dict()), "phase": "init"}
+    init_val = val_loss()
+    best = {"val": _finite_or_inf(init_val), "state": copy.deepcopy(model.state_dict()), "phase": "init"}
 
     def consider(phase: str) -> bool:
         v = _finite_or_inf(val_loss())
@@ -240,7 +242,7 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig, progress: Progre
 
     with torch.no_grad():
         tl = float(loss_on(xt, yt))
-    return TrainResult(train_loss=tl, val_loss=float(best["val"]), adam_steps=adam_done,
+    return TrainResult(train_loss=tl, val_loss=float(best["val"]), init_val_loss=init_val, adam_steps=adam_done,
                        lbfgs_steps=min(lbfgs_done, config.lbfgs_steps), best_phase=str(best["phase"]),
                        seconds=time.perf_counter() - t0)
 
@@ -249,7 +251,8 @@ def _finite_or_inf(v: float) -> float:
     return v if math.isfinite(v) else math.inf
 
 
-def numpy_callable(model: nn.Module, device: str = "cpu", chunk: int | None = None) -> Callable[[np.ndarray], np.ndarray]:
+def numpy_callable(model: nn.Module, device: str = "cpu",
+                   chunk: int | None = None) -> Callable[[np.ndarray], np.ndarray]:
     """A float64 copy of ``model`` as a vectorised function x (P, d) ndarray -> (P,) ndarray.
 
     Evaluated in chunks of ``chunk`` points (default: about 2^24 hidden activations per chunk).
@@ -272,5 +275,6 @@ def numpy_callable(model: nn.Module, device: str = "cpu", chunk: int | None = No
 
 
 def describe(result: TrainResult) -> dict[str, Any]:
-    return {"train_loss": result.train_loss, "val_loss": result.val_loss, "adam_steps": result.adam_steps,
+    return {"train_loss": result.train_loss, "val_loss": result.val_loss, "init_val_loss": result.init_val_loss,
+            "adam_steps": result.adam_steps,
             "lbfgs_steps": result.lbfgs_steps, "best_phase": result.best_phase}

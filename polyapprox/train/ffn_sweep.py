@@ -253,7 +253,7 @@ class Sweep:
             "hidden": getattr(model, "hidden", width), "params": counts.params,
             "params_nnz": counts.params_nnz if activation != "construct" else nnz,
             "coefficients": counts.coefficients,
-            "train_loss": result.train_loss, "val_loss": result.val_loss,
+            "train_loss": result.train_loss, "val_loss": result.val_loss, "init_val_loss": result.init_val_loss,
             "sup_error": m["sup_error"], "l2_error": m["l2_error"], "measured": _how(m),
             "adam_steps": result.adam_steps, "lbfgs_steps": result.lbfgs_steps, "best_phase": result.best_phase,
             "seconds": round(result.seconds, 3),

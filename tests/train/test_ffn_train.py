@@ -53,6 +53,7 @@ def test_training_lowers_validation_loss_and_keeps_the_best(activation):
     result = train(model, data, TINY)
     # returned model = best validation state: its recomputed loss is the reported one (same float64 ops)
     assert _val_mse(model, data) == result.val_loss
+    assert result.init_val_loss == initial
     assert result.val_loss <= initial
     assert result.val_loss < 0.1 * initial  # x^2 with 8 units: far below the constant-ish start
 
