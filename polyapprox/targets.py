@@ -284,6 +284,19 @@ def _hold_norm(n: int, beta: float, c: float) -> float:
 TARGETS: dict[str, Target] = _catalogue()
 
 
+def shifted_relu(s: int, c: object) -> Target:
+    """relu_s with singularity at a rational c in (0, 1): (x - c)_+^s / s! (theory.md section 4, shift envelope)."""
+    from fractions import Fraction
+
+    q = Fraction(c)  # type: ignore[arg-type]
+    if not 0 < q < 1 or not isinstance(s, int) or s < 1:
+        raise ConfigError(f"shifted_relu: need s >= 1 and 0 < c < 1, got s={s!r}, c={c!r}")
+    (x,) = symbols(1)
+    cs = sympy.Rational(q.numerator, q.denominator)
+    return Target(f"relu{s}@{q}", 1, s, _relu_power(x - cs, s), f"(x - {q})_+^{s}/{s}!",
+                  norms=functools.partial(_relu_norm, s=s, c=float(q)))
+
+
 def list_targets(dim: int | None = None) -> list[Target]:
     """The catalogue (optionally only dimension ``dim``), in definition order."""
     return [t for t in TARGETS.values() if dim is None or t.dim == dim]

@@ -130,13 +130,24 @@ class _LayerBuf:
 
 
 def _lin(*parts: tuple[Fraction | int, Form]) -> Form:
+    """sum_i c_i F_i as a form (fast paths for c = 0, +1, -1: most product-block weights)."""
     acc: dict[int, Fraction] = {}
     const = Fraction(0)
     for c, (terms, k) in parts:
-        c = Fraction(c)
-        for j, v in terms.items():
-            acc[j] = acc.get(j, Fraction(0)) + c * v
-        const += c * k
+        if c == 0:
+            continue
+        if c == 1:
+            for j, v in terms.items():
+                acc[j] = acc[j] + v if j in acc else v
+            const += k
+        elif c == -1:
+            for j, v in terms.items():
+                acc[j] = acc[j] - v if j in acc else -v
+            const -= k
+        else:
+            for j, v in terms.items():
+                acc[j] = acc[j] + c * v if j in acc else c * v
+            const += c * k
     return {j: v for j, v in acc.items() if v != 0}, const
 
 
@@ -190,8 +201,7 @@ def _multiply_pass(factors: list[list[tuple[Form, bool]]], mul: Net, in_dim: int
                     lay = hidden[li]
                     rows = [bufs[li].add(({rows[j]: v for j, v in wr}, b0), act)
                             for wr, b0, act in zip(wrows[li], lay.bias, lay.activations, strict=True)]
-                nxt.append((_lin(*((v, ({rows[j]: Fraction(1)}, Fraction(0))) for j, v in out_row),
-                                 (out_layer.bias[0], ONE)), fa and fb))
+                nxt.append((({rows[j]: v for j, v in out_row}, out_layer.bias[0]), fa and fb))
             else:
                 a, fa = term[i]
                 if fa:
