@@ -160,3 +160,16 @@ def test_nan_in_user_data_exits_2(capsys, tmp_path):
 def test_cuda_without_gpu_exits_2(capsys):
     code, out, err = _run(capsys, [*TINY, "--device", "cuda"])
     assert code == 2 and out == "" and "no CUDA device" in err and err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_default_run_finishes_in_two_minutes_with_a_slope_per_activation(capsys):
+    """The brief's budget: ``polyapprox train ffn`` with no flags, < 120 s on 2 cores, slopes printed."""
+    import time
+
+    t0 = time.perf_counter()
+    code, out, _ = _run(capsys, ["train", "ffn", "--quiet", "--json"])
+    assert code == 0 and time.perf_counter() - t0 < 120
+    p = json.loads(out)
+    assert set(p["activations"]) == {"relu", "relu2", "gelu", "swiglu", "polyrelu", "polynorm"}
+    assert all(np.isfinite(s["fit"]["slope"]) for s in p["activations"].values())
