@@ -9,8 +9,10 @@ B = sum_i max(-a_i, 0) so that it stays >= 0 through ReLU carriers.
 Error bound (rigorous; proof: the clamp is a projection onto a set holding t^k, |t| <= 1, and the product
 error is <= 4^-q): E_2 = 4^-(m+1), E_k = E_{k-1} + 4^-q, so sup |net - PolyReLU| <= sum_k |a_k| E_k.
 For x <= 0 the net is exactly a_0 (f_m(0) = 0 and xt(0, y) = 0). With m = q chosen minimal for a given eps,
-q = log_4(S/eps) + O(1), so the size is a + b ln(1/eps) for fixed coefficients: O(r^2 ln(1/eps)) with r
-the order -- the [note] of paper.md 2.3, against the paper's O(ln^2(1/eps)).
+q = log_4(S/eps) + O(1). Each level q adds one layer to each of the r - 1 power stages (3 f_q channels of 3
+units plus 2 carriers: t and the offset accumulator), so the size is exactly c_0 + c_1 q with c_1 = O(r):
+size = O(r ln(r A/eps)) = a + b ln(1/eps) for fixed coefficients -- the [note] of paper.md 2.3, against the
+paper's O(ln^2(1/eps)) (true but loose).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from polyapprox.construct.yarotsky import (
 )
 from polyapprox.counting import count_params
 from polyapprox.lemma2 import polyrelu_target, relu_approx_polyrelu
-from polyapprox.net import Layer, Net
+from polyapprox.net import RELU, Layer, Net
 from polyapprox.pieces import PiecewiseLinear, piece_bound, propagate, sup_error
 from polyapprox.testing import random_net
 
@@ -113,36 +113,54 @@ def lemma2_error_bound(exps: range = range(2, 9)) -> dict[str, Any]:
 
 
 def x2_lower_bound(g: PiecewiseLinear) -> tuple[Fraction, Fraction, Fraction]:
-    """(sup |x^2 - g| on [0,1], widest-piece bound h_max^2/8, 1/(8p^2)); the second is a lower bound of the
-    first (the best linear fit to x^2 on a piece of width h errs by h^2/8), and >= the third."""
+    """(sup |x^2 - g| on g's domain [lo, hi], widest-piece bound h_max^2/8, (hi - lo)^2/(8p^2)); the second
+    is a lower bound of the first (the best linear fit to x^2 on a piece of width h errs by h^2/8: Chebyshev
+    equioscillation), and >= the third (some piece has width >= (hi - lo)/p)."""
     s = g.simplified()
+    lo, hi = s.xs[0], s.xs[-1]
     h = max(b - a for a, b in zip(s.xs, s.xs[1:]))  # noqa: B905 - adjacent pairs
     p = len(s.xs) - 1
-    return sup_error(s, SQUARE).lower, h * h / 8, Fraction(1, 8 * p * p)
+    sup = sup_error(s, [(lo, hi, (Fraction(0), Fraction(0), Fraction(1)))]).lower
+    return sup, h * h / 8, (hi - lo) ** 2 / (8 * p * p)
+
+
+def knot_interpolant(knots: list[Fraction], shift: Fraction = Fraction(0)) -> Net:
+    """One-hidden-layer ReLU net: the chord interpolant of x^2 at 0 < knots < 1 (and 0, 1), plus ``shift``."""
+    pts = [Fraction(0), *knots, Fraction(1)]
+    slopes = [a + b for a, b in zip(pts, pts[1:])]  # noqa: B905 - chord slope of x^2 on [a, b] is a + b
+    hidden = Layer.make([[1]] * len(pts[:-1]), [-a for a in pts[:-1]], RELU)  # R(x - a), a = pts[0..k]
+    out = [slopes[0]] + [slopes[i] - slopes[i - 1] for i in range(1, len(slopes))]
+    return Net(1, (hidden, Layer.make([out], [shift])))
 
 
 def lower_bound_pieces(seed: int = 20250101, n_random: int = 20) -> dict[str, Any]:
-    """For f_m (m = 1..6) and random ReLU nets: sup |x^2 - g| >= h_max^2/8 >= 1/(8p^2), p exact piece count,
-    and p <= prod_l (1 + m_l) <= (1 + U/L)^L <= (2U/L)^L (pieces.py docstring)."""
+    """For f_m (m = 1..6), random-knot interpolants of x^2 shifted by -h_max^2/8 (tight cases) and random
+    ReLU nets on [-2, 2]: sup |x^2 - g| >= h_max^2/8 >= (hi - lo)^2/(8p^2), p the exact piece count, and
+    p <= prod_l (1 + m_l) <= (1 + U/L)^L <= (2U/L)^L (pieces.py docstring)."""
     t0, bad, rows = time.perf_counter(), [], []
     rng = np.random.default_rng(seed)
-    nets = [(f"f_{m}", yarotsky_square(m)) for m in range(1, 7)]
+    cases: list[tuple[str, Net, int]] = [(f"f_{m}", yarotsky_square(m), 0) for m in range(1, 7)]
+    for k in range(n_random // 2):
+        knots = sorted({Fraction(int(v), 97) for v in rng.integers(1, 97, size=int(rng.integers(1, 12)))})
+        widths = [b - a for a, b in zip([0, *knots], [*knots, 1])]  # noqa: B905 - adjacent pairs
+        cases.append((f"knots[{k}]", knot_interpolant(knots, -max(widths) ** 2 / 8), 0))
     for k in range(n_random):
-        widths = tuple(int(w) for w in rng.integers(1, 5, size=int(rng.integers(1, 4))))
-        nets.append((f"random[{k}]{widths}", random_net(rng, 1, widths, 1, activations="relu")))
-    for name, net in nets:
-        g = propagate(net, 0, 1)[0]
+        widths_l = tuple(int(w) for w in rng.integers(2, 6, size=int(rng.integers(1, 4))))
+        cases.append((f"random[{k}]{widths_l}", random_net(rng, 1, widths_l, 1, activations="relu"), -2))
+    for name, net, lo in cases:
+        g = propagate(net, lo, 1 if lo == 0 else 2)[0]
         sup, by_width, by_count = x2_lower_bound(g)
         pb = piece_bound(net)
         p = g.n_pieces
         rows.append({"net": name, "pieces": p, "bound_product": pb.product, "bound_2U_L": pb.telgarsky,
-                     "sup": float(sup), "lower_1_8p2": float(by_count)})
+                     "sup": float(sup), "h_max2_8": float(by_width), "lower_1_8p2": float(by_count)})
         if not (sup >= by_width >= by_count):
             bad.append(f"{name}: sup {sup} < bound {by_width} / {by_count}")
         if not (p <= pb.product <= pb.amgm * (1 + 1e-12) and pb.amgm <= pb.telgarsky * (1 + 1e-12)):
             bad.append(f"{name}: pieces {p}, bounds {pb}")
     return _result("thm2.lower_bound_pieces",
-                   "a ReLU net with p pieces on [0,1] has sup|x^2 - g| >= 1/(8p^2); p <= prod(1+m_l) <= (2U/L)^L",
+                   "a ReLU net with p pieces on [lo,hi] has sup|x^2 - g| >= h_max^2/8 >= (hi-lo)^2/(8p^2); "
+                   "p <= prod(1+m_l) <= (2U/L)^L",
                    "exact breakpoint propagation + exact piecewise maximisation", bad, t0, {"nets": rows})
 
 

@@ -16,6 +16,7 @@ from polyapprox.net import RELU, Layer, Net
 from polyapprox.pieces import PiecewiseLinear, count_pieces, piece_bound, propagate, sup_error
 from polyapprox.testing import random_net
 
+F = Fraction
 SEEDS = range(8)
 
 
@@ -113,3 +114,17 @@ def test_sup_error_quartic_through_inflection() -> None:
     err = sup_error(_pl([-1, 1], [0, 0]), [(-1, 1, (0, 0, -1, 0, 1))])
     assert err.lower <= Fraction(1, 4) <= err.upper
     assert err.upper - err.lower < Fraction(1, 10 ** 20)
+
+
+@pytest.mark.parametrize("knots", [[F(1, 3)], [F(1, 5), F(1, 2), F(9, 10)], [F(k, 7) for k in range(1, 7)]],
+                         ids=["1", "3", "6"])
+def test_shifted_knot_interpolant_attains_width_bound(knots: list[Fraction]) -> None:
+    """Chord interpolant of x^2 minus h_max^2/8: sup error == h_max^2/8 exactly (best-fit lower bound is
+    tight), with len(knots) + 1 pieces."""
+    from polyapprox.verify_relu import knot_interpolant, x2_lower_bound
+
+    h = max(b - a for a, b in zip([0, *knots], [*knots, 1]))  # noqa: B905 - adjacent pairs
+    g = propagate(knot_interpolant(knots, -h * h / 8), 0, 1)[0]
+    assert g.breakpoints == knots
+    sup, by_width, by_count = x2_lower_bound(g)
+    assert sup == by_width == h * h / 8 >= by_count

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from polyapprox.errors import ConfigError
-from polyapprox.net import IDENTITY, RELU, Layer, Net, SparseMatrix, as_fraction
+from polyapprox.net import IDENTITY, RELU, Activation, Layer, Net, SparseMatrix, as_fraction
 
 HALF = Fraction(1, 2)
 
@@ -129,9 +129,9 @@ class LayerProgram:
     def width(self) -> int:
         return self.layers[-1].out_dim if self.layers else self.in_dim
 
-    def relu_layer(self, forms: Sequence[Form]) -> list[Form]:
-        """Emit a layer of ReLU units R(form_i); return the new units as forms."""
-        self.layers.append(_layer(forms, self.width, RELU))
+    def relu_layer(self, forms: Sequence[Form], act: Activation = RELU) -> list[Form]:
+        """Emit a layer of units act(form_i) (ReLU by default); return the new units as forms."""
+        self.layers.append(_layer(forms, self.width, act))
         return [Form.unit(i) for i in range(len(forms))]
 
     def run(self, channels: Sequence[Channel], n_layers: int) -> None:
@@ -149,10 +149,10 @@ class LayerProgram:
         return Net(self.in_dim, tuple(self.layers) + (_layer(outputs, self.width, IDENTITY),))
 
 
-def _layer(forms: Sequence[Form], in_width: int, act: object) -> Layer:
+def _layer(forms: Sequence[Form], in_width: int, act: Activation) -> Layer:
     entries = tuple((r, i, v) for r, f in enumerate(forms) for i, v in f.terms)
     return Layer(SparseMatrix((len(forms), in_width), entries), tuple(f.const for f in forms),
-                 (act,) * len(forms))  # type: ignore[arg-type]
+                 (act,) * len(forms))
 
 
 def _check_level(m: object, name: str) -> int:
