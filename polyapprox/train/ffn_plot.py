@@ -53,6 +53,11 @@ def plot_sweep(payload: dict[str, Any], error: str = "sup_error") -> Figure:
         label = _fit_line(ax, constr.get("fit", {}), "k") if error == "sup_error" else ""
         ax.plot([p["params"] for p in cpts], [p[error] for p in cpts], "k--o", ms=4,
                 label=f"Theorem 3 construction (n={constr.get('n')}) {label}".rstrip())
+        if constr.get("n") and payload.get("dim"):
+            theory = -constr["n"] / payload["dim"]  # Theorem 3: e ~ W^(-n/d), anchored at the last point
+            w1, e1 = cpts[-1]["params"], cpts[-1][error]
+            xs = np.array([cpts[0]["params"], w1], dtype=float)
+            ax.plot(xs, e1 * (xs / w1) ** theory, ":", color="0.4", label=f"theory slope {theory:.2f}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("parameters")

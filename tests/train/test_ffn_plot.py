@@ -30,6 +30,7 @@ def test_plot_has_log_axes_series_and_the_fitted_slope():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels[0].startswith("relu: slope -1.50 [-1.60, -1.40]")
     assert any(lab.startswith("Theorem 3 construction (n=3)") for lab in labels)
+    assert "theory slope -3.00" in labels  # -n/d with n = 3, d = 1
     fitted = ax.lines[0]  # the fit line is drawn first
     x, y = (np.asarray(v, dtype=float) for v in fitted.get_data())
     slope = np.log(y[1] / y[0]) / np.log(x[1] / x[0])
