@@ -227,23 +227,25 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig, progress: Progre
             return loss
 
         stale = 0
+        state = opt2.state[params[0]]  # L-BFGS keeps its counters on the first parameter
         while lbfgs_done < config.lbfgs_steps:
-            before = opt2.state[opt2._params[0]].get("func_evals", 0)
+            opt2.param_groups[0]["max_iter"] = min(config.eval_every, config.lbfgs_steps - lbfgs_done)
             loss = opt2.step(closure)
-            lbfgs_done += config.eval_every
+            done_now = int(state.get("n_iter", 0)) - lbfgs_done
+            lbfgs_done += done_now
             if not torch.isfinite(loss):
                 break
             stale = 0 if consider("lbfgs") else stale + 1
             if progress:
-                progress("lbfgs", min(lbfgs_done, config.lbfgs_steps), config.lbfgs_steps, float(loss.detach()))
-            if stale >= config.patience or opt2.state[opt2._params[0]].get("func_evals", 0) == before:
+                progress("lbfgs", lbfgs_done, config.lbfgs_steps, float(loss.detach()))
+            if stale >= config.patience or done_now == 0:  # no progress possible (converged / line search failed)
                 break
         model.load_state_dict(best["state"])
 
     with torch.no_grad():
         tl = float(loss_on(xt, yt))
     return TrainResult(train_loss=tl, val_loss=float(best["val"]), init_val_loss=init_val, adam_steps=adam_done,
-                       lbfgs_steps=min(lbfgs_done, config.lbfgs_steps), best_phase=str(best["phase"]),
+                       lbfgs_steps=lbfgs_done, best_phase=str(best["phase"]),
                        seconds=time.perf_counter() - t0)
 
 

@@ -123,3 +123,9 @@ def test_cuda_without_gpu_is_a_config_error():
 def test_bad_train_config(kwargs):
     with pytest.raises(ConfigError):
         TrainConfig(**kwargs)
+
+
+def test_lbfgs_runs_at_most_the_requested_iterations():
+    data, model = _setup("gelu")
+    result = train(model, data, TrainConfig(steps=0, lbfgs_steps=30, eval_every=25, patience=100))
+    assert 0 < result.lbfgs_steps <= 30
