@@ -33,7 +33,7 @@ def _fit_line(ax: Any, fit: dict[str, Any], color: Any) -> str:
 
 def plot_sweep(payload: dict[str, Any], error: str = "sup_error") -> Figure:
     """Log-log plot of ``error`` (sup_error or l2_error) vs params for every series of ``payload``."""
-    fig = Figure(figsize=(7.0, 4.8))
+    fig = Figure(figsize=(9.5, 4.8))
     ax = fig.add_subplot(1, 1, 1)
     series = payload.get("activations") or payload.get("construct_trained") or {}
     colors = [f"C{k}" for k in range(10)]
@@ -66,7 +66,7 @@ def plot_sweep(payload: dict[str, Any], error: str = "sup_error") -> Figure:
     ax.set_title(f"trained FFN blocks vs construction: {target.get('name', target.get('data', ''))}, "
                  f"d = {payload.get('dim')}")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: never hides points
     return fig
 
 
