@@ -129,3 +129,14 @@ def test_lbfgs_runs_at_most_the_requested_iterations():
     data, model = _setup("gelu")
     result = train(model, data, TrainConfig(steps=0, lbfgs_steps=30, eval_every=25, patience=100))
     assert 0 < result.lbfgs_steps <= 30
+
+
+def test_float32_training_is_measured_through_a_float64_copy():
+    data, model = _setup("polyrelu")
+    train(model, data, TrainConfig(steps=20, lbfgs_steps=0, dtype="float32"))
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    out = numpy_callable(model)(data.x_val)
+    assert out.dtype == np.float64
+    with torch.no_grad():
+        want = model.double()(torch.as_tensor(data.x_val)).numpy()  # the float32 weights, evaluated in float64
+    np.testing.assert_array_equal(out, want)
