@@ -40,7 +40,8 @@ def run(n_max_grid: int, orders: tuple[int, ...] = (1, 2, 3, 4)) -> dict[str, ob
                          "seconds": round(time.perf_counter() - t0, 2)})
             print(f"n={n} N={N}: {rows[-1]}", file=sys.stderr)
         tail = rows[-3:]
-        slope = float(np.polyfit(np.log([r["params"] for r in tail]), np.log([r["sup_sampled"] for r in tail]), 1)[0])
+        slope = (float(np.polyfit(np.log([r["params"] for r in tail]), np.log([r["sup_sampled"] for r in tail]),
+                                  1)[0]) if len(tail) >= 2 else None)
         out["orders"][n] = {"rows": rows, "slope_log_e_vs_log_params_last3": slope}  # type: ignore[index]
     return out
 
