@@ -33,7 +33,7 @@ from polyapprox.construct.yarotsky import (
     nonneg_product_value,
 )
 from polyapprox.errors import ConfigError
-from polyapprox.net import Layer, Net, as_fraction
+from polyapprox.net import Layer, Net, PolyReLU, as_fraction
 
 
 class Clamp(Channel):
@@ -49,7 +49,9 @@ class Clamp(Channel):
         self.value = signals[0] - signals[1]
 
 
-def _coeffs(coeffs: Sequence[object]) -> list[Fraction]:
+def _coeffs(coeffs: Sequence[object] | PolyReLU) -> list[Fraction]:
+    if isinstance(coeffs, PolyReLU):
+        coeffs = coeffs.coeffs
     a = [as_fraction(c, f"coeffs[{i}]") for i, c in enumerate(coeffs)]
     while len(a) > 1 and a[-1] == 0:
         a.pop()
@@ -120,8 +122,8 @@ def polyrelu_net(coeffs: Sequence[object], q: int, m: int | None = None) -> Net:
 def relu_approx_polyrelu(coeffs: Sequence[object], eps: object) -> tuple[Net, Fraction]:
     """(ReLU net g, bound) with sup_[-1,1] |g(x) - sum_i a_i R(x)^i| <= bound < eps (Lemma 2, explicit).
 
-    ``coeffs`` = (a_0, ..., a_r), exact rationals. The bound is the rigorous ``error_bound`` at the
-    smallest level q meeting eps (m = q). Size a + b ln(1/eps) for fixed coefficients.
+    ``coeffs`` = (a_0, ..., a_r), exact rationals, or a ``PolyReLU`` spec. The bound is the rigorous
+    ``error_bound`` at the smallest level q meeting eps (m = q). Size a + b ln(1/eps) for fixed coefficients.
     """
     q = levels_for(coeffs, eps)
     return polyrelu_net(coeffs, q), error_bound(coeffs, q)

@@ -33,16 +33,8 @@ class PiecewiseLinear:
 
     def simplified(self) -> PiecewiseLinear:
         """Drop interior points where the slope does not change (maximal pieces)."""
-        xs, ys = self.xs, self.ys
-        kx, ky = [xs[0]], [ys[0]]
-        for k in range(1, len(xs) - 1):
-            # keep xs[k] unless (kx[-1], xs[k], xs[k+1]) are collinear
-            if (ys[k] - ky[-1]) * (xs[k + 1] - xs[k]) != (ys[k + 1] - ys[k]) * (xs[k] - kx[-1]):
-                kx.append(xs[k])
-                ky.append(ys[k])
-        kx.append(xs[-1])
-        ky.append(ys[-1])
-        return PiecewiseLinear(tuple(kx), tuple(ky))
+        keep = _kinks(self.xs, self.ys)
+        return PiecewiseLinear(tuple(self.xs[k] for k in keep), tuple(self.ys[k] for k in keep))
 
     @property
     def breakpoints(self) -> list[Fraction]:
@@ -54,35 +46,69 @@ class PiecewiseLinear:
         return len(self.simplified().xs) - 1
 
     def __call__(self, x: Fraction) -> Fraction:
-        return _resample(self.xs, self.ys, (x,))[0]
+        return _resample(self.xs, self.ys, (as_fraction(x, "x"),))[0]
 
 
-def _resample(xs: Sequence[Fraction], ys: Sequence[Fraction], grid: Sequence[Fraction]) -> list[Fraction]:
-    """Values at ``grid`` (sorted, inside [xs[0], xs[-1]]) by exact linear interpolation."""
+def _kinks(xs: Sequence[Fraction], ys: Sequence[Fraction]) -> list[int]:
+    """Indices to keep: both ends and every interior point where the slope changes (exact)."""
+    slopes = [(ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k]) for k in range(len(xs) - 1)]
+    return [0, *(k for k in range(1, len(xs) - 1) if slopes[k] != slopes[k - 1]), len(xs) - 1]
+
+
+def _resample(xs: Sequence[Fraction], ys: Sequence[Fraction], grid: Sequence[Fraction],
+              fx: Sequence[float] | None = None, fgrid: Sequence[float] | None = None) -> list[Fraction]:
+    """Values at ``grid`` (sorted, inside [xs[0], xs[-1]]) by exact linear interpolation.
+
+    ``fx``/``fgrid``: correctly rounded float shadows of xs/grid; rounding is monotone, so comparing floats
+    first and Fractions only on float ties is exact."""
+    fx = fx if fx is not None else [float(x) for x in xs]
+    fgrid = fgrid if fgrid is not None else [float(u) for u in grid]
     out = []
-    k, last = 0, len(xs) - 2
-    for u in grid:
-        while k < last and xs[k + 1] < u:
+    k, last, seg = 0, len(xs) - 2, -1
+    slope = _ZERO
+    for u, fu in zip(grid, fgrid, strict=True):
+        while k < last and (fx[k + 1] < fu or (fx[k + 1] == fu and xs[k + 1] < u)):
             k += 1
-        x0, x1 = xs[k], xs[k + 1]
-        if u == x0:
+        if fu == fx[k] and u == xs[k]:
             out.append(ys[k])
-        elif u == x1:
+        elif fu == fx[k + 1] and u == xs[k + 1]:
             out.append(ys[k + 1])
         else:
-            out.append(ys[k] + (ys[k + 1] - ys[k]) * (u - x0) / (x1 - x0))
+            if seg != k:
+                seg, slope = k, (ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k])
+            out.append(ys[k] + slope * (u - xs[k]))
     return out
 
 
+def _union(parts: Sequence[tuple[Sequence[Fraction], Sequence[float]]]) -> tuple[tuple[Fraction, ...],
+                                                                                tuple[float, ...]]:
+    """Sorted union of exact point lists with their float shadows (ties in float broken exactly)."""
+    keyed = sorted((f, x) for xs, fx in parts for x, f in zip(xs, fx, strict=True))
+    ox, of = [keyed[0][1]], [keyed[0][0]]
+    for f, x in keyed[1:]:
+        if f != of[-1] or x != ox[-1]:
+            ox.append(x)
+            of.append(f)
+    return tuple(ox), tuple(of)
+
+
+_ZERO = Fraction(0)
+
+
 def _relu(xs: Sequence[Fraction], ys: Sequence[Fraction]) -> tuple[list[Fraction], list[Fraction]]:
-    nx, ny = [xs[0]], [max(ys[0], Fraction(0))]
+    """R applied to the PL function (xs, ys): zero crossings inserted (signs read off the numerators)."""
+    sg = [y.numerator for y in ys]
+    if all(v >= 0 for v in sg):
+        return list(xs), list(ys)
+    nx, ny = [xs[0]], [ys[0] if sg[0] > 0 else _ZERO]
     for k in range(1, len(xs)):
-        y0, y1 = ys[k - 1], ys[k]
-        if (y0 < 0 < y1) or (y1 < 0 < y0):
-            nx.append(xs[k - 1] + (xs[k] - xs[k - 1]) * y0 / (y0 - y1))
-            ny.append(Fraction(0))
+        s0, s1 = sg[k - 1], sg[k]
+        if (s0 < 0 < s1) or (s1 < 0 < s0):
+            y0 = ys[k - 1]
+            nx.append(xs[k - 1] + (xs[k] - xs[k - 1]) * y0 / (y0 - ys[k]))
+            ny.append(_ZERO)
         nx.append(xs[k])
-        ny.append(max(y1, Fraction(0)))
+        ny.append(ys[k] if s1 > 0 else _ZERO)
     return nx, ny
 
 
@@ -104,33 +130,51 @@ def propagate(net: Net, lo: object, hi: object, simplify: bool = True) -> list[P
         raise ConfigError(f"lo, hi: need lo < hi, got [{a}, {b}]")
     if net.in_dim != 1:
         raise NetError(f"in_dim: {net.in_dim}, piece counting needs a 1-input net")
-    units: list[tuple[tuple[Fraction, ...], tuple[Fraction, ...]]] = [((a, b), (a, b))]
+    # per unit: (xs, float shadow of xs, ys)
+    units: list[tuple[tuple[Fraction, ...], tuple[float, ...], tuple[Fraction, ...]]] = [
+        ((a, b), (float(a), float(b)), (a, b))]
     for li, layer in enumerate(net.layers):
         new = []
-        grids: dict[frozenset[int], tuple[Fraction, ...]] = {}
+        grids: dict[frozenset[int], tuple[tuple[Fraction, ...], tuple[float, ...]]] = {}
         for i, row in enumerate(layer.weight.rows()):
             spec = _unit_order(layer.activations[i], f"layers[{li}].activations[{i}]")
             key = frozenset(id(units[j][0]) for j, _ in row)
             if key not in grids:
-                pts = set().union(*(units[j][0] for j, _ in row)) if row else {a, b}
-                grids[key] = tuple(sorted(pts))
-            grid = grids[key]
-            acc = [layer.bias[i]] * len(grid)
+                firsts = {id(units[j][0]): units[j] for j, _ in row}
+                grids[key] = (_union([(u[0], u[1]) for u in firsts.values()]) if len(firsts) > 1 else
+                              (firsts.popitem()[1][:2] if firsts else ((a, b), (float(a), float(b)))))
+            grid, fgrid = grids[key]
+            acc: list[Fraction] | None = None
             for j, w in row:
-                xs, ys = units[j]
-                vals = ys if xs is grid or xs == grid else _resample(xs, ys, grid)
-                acc = [s + w * v for s, v in zip(acc, vals, strict=True)]
+                xs, fx, ys = units[j]
+                vals = ys if xs is grid or xs == grid else _resample(xs, ys, grid, fx, fgrid)
+                if acc is None:
+                    acc = list(vals) if w == 1 else [w * v for v in vals]
+                else:
+                    acc = [s + v for s, v in zip(acc, vals, strict=True)] if w == 1 else \
+                        [s + w * v for s, v in zip(acc, vals, strict=True)]
+            bias = layer.bias[i]
+            if acc is None:
+                acc = [bias] * len(grid)
+            elif bias != 0:
+                acc = [s + bias for s in acc]
             xs_out: Sequence[Fraction] = grid
+            fx_out: Sequence[float] = fgrid
             if spec is not None:
                 c0, c1 = spec
-                xs_out, r = _relu(grid, acc)
-                acc = [c0 + c1 * v for v in r]
-            pl = PiecewiseLinear(tuple(xs_out), tuple(acc))
+                xs_out, acc = _relu(grid, acc)
+                if len(xs_out) != len(grid):
+                    fx_out = [float(x) for x in xs_out]
+                if (c0, c1) != (0, 1):
+                    acc = [c0 + c1 * v for v in acc]
             if simplify:
-                pl = pl.simplified()
-            new.append((pl.xs, pl.ys))
+                keep = _kinks(xs_out, acc)
+                if len(keep) != len(xs_out):
+                    xs_out, fx_out, acc = ([xs_out[k] for k in keep], [fx_out[k] for k in keep],
+                                           [acc[k] for k in keep])
+            new.append((tuple(xs_out), tuple(fx_out), tuple(acc)))
         units = new
-    return [PiecewiseLinear(xs, ys) for xs, ys in units]
+    return [PiecewiseLinear(xs, ys) for xs, _, ys in units]
 
 
 def count_pieces(net: Net, lo: object, hi: object) -> list[Fraction]:
@@ -228,6 +272,17 @@ def _critical_brackets(dp: list[Fraction], a: Fraction, b: Fraction,
         return []  # monotone derivative without an interior sign change
     u, v, sa = a, b, fa > 0
     target = (b - a) / 2 ** 48
+    guess = _float_root(dp, float(a), float(b), sa)
+    if guess is not None:  # float bisection, then an exact bracket check around the float root
+        r, delta = Fraction(guess), target / 2
+        gu, gv = max(r - delta, a), min(r + delta, b)
+        su, sv = _peval(dp, gu), _peval(dp, gv)
+        if su == 0:
+            return [(gu, gu)]
+        if sv == 0:
+            return [(gv, gv)]
+        if (su > 0) == sa and (sv > 0) != sa:
+            return [(gu, gv)]
     while v - u > target:  # bisection on dyadic midpoints: exact, monotone dp
         mid = (u + v) / 2
         fm = _peval(dp, mid)
@@ -238,6 +293,23 @@ def _critical_brackets(dp: list[Fraction], a: Fraction, b: Fraction,
         else:
             v = mid
     return [(u, v)]
+
+
+def _float_root(dp: Sequence[Fraction], a: float, b: float, positive_at_a: bool) -> float | None:
+    """Float bisection for the sign change of dp on [a, b] (a guess only; the caller checks it exactly)."""
+    c = [float(v) for v in dp]
+    for _ in range(80):
+        m = 0.5 * (a + b)
+        if not a < m < b:
+            break
+        fm = 0.0
+        for v in reversed(c):
+            fm = fm * m + v
+        if (fm > 0) == positive_at_a:
+            a = m
+        else:
+            b = m
+    return 0.5 * (a + b)
 
 
 def _q(f: Fraction):  # noqa: ANN202 - sympy.Rational, imported lazily
@@ -276,6 +348,8 @@ def sup_error(g: PiecewiseLinear, target: Sequence[tuple[object, object, Sequenc
     lower, upper, argmax = Fraction(-1), Fraction(0), None
     for lo_, hi_, coeffs in target:
         lo, hi = as_fraction(lo_, "lo"), as_fraction(hi_, "hi")
+        if not g.xs[0] <= lo < hi <= g.xs[-1]:
+            raise ConfigError(f"target: piece [{lo}, {hi}] is not inside the domain [{g.xs[0]}, {g.xs[-1]}]")
         c = [as_fraction(v, "coeffs") for v in coeffs] + [Fraction(0), Fraction(0)]
         zones = _inflection_zones(c, lo, hi)
         inner = [x for x in g.xs if lo < x < hi]

@@ -10,6 +10,10 @@ certified by ``verify_sobolev``) is measured instead, after checking at ``check_
 the float64 Net and the closed form agree within the Net's rigorous rounding bound (recorded in
 ``measured_how``). The ReLU baseline is not equal to the closed form, so it is always measured as a Net.
 
+``method``: ``polyrelu`` (Theorem 3 net, exact products), ``relu`` (same skeleton with Yarotsky's
+approximate products, coupling rule) or ``relu2`` (ReLU^2-only net with a quadratic B-spline partition,
+``construct.sobolev_relu2``).
+
 ``envelope_sweep`` gives the shift envelope of theory.md section 4 for the singular targets relu_s: the
 maximum error over J singularity positions c_j = (floor(N/2) + (j + 1/2)/J)/N.
 """
@@ -26,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from polyapprox.errors import ConfigError
-from polyapprox.rates import RateFit, fit_rate
+from polyapprox.rates import LogFactorTest, RateFit, fit_rate, log_factor_test
 from polyapprox.targets import Target
 
 METHODS = ("polyrelu", "relu", "relu2")
@@ -51,8 +55,6 @@ class SweepConfig:
             raise ConfigError(f"order: {self.order!r} must be an integer >= 1")
         if self.method not in METHODS:
             raise ConfigError(f"method: unknown {self.method!r}; choose from {', '.join(METHODS)}")
-        if self.method == "relu2":
-            raise ConfigError("method: relu2 (quadratic B-spline partition, theory.md 2.6) is not implemented yet")
         if not self.sizes or any((not isinstance(N, int)) or N < 1 for N in self.sizes):
             raise ConfigError(f"sizes: {self.sizes!r} must be integers >= 1")
         object.__setattr__(self, "sizes", tuple(sorted(set(self.sizes))))
@@ -91,12 +93,14 @@ class SweepResult:
     points: tuple[SweepPoint, ...]
     fit: RateFit
     fit_vs_N: RateFit
+    log_factor: LogFactorTest | None = None
     nets: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"target": self.target, "dim": self.dim, "order": self.order, "method": self.method,
                 "theory_slope": self.theory_slope, "points": [p.to_dict() for p in self.points],
-                "fit": self.fit.to_dict(), "fit_vs_N": self.fit_vs_N.to_dict()}
+                "fit": self.fit.to_dict(), "fit_vs_N": self.fit_vs_N.to_dict(),
+                "log_factor": self.log_factor.to_dict() if self.log_factor is not None else None}
 
 
 def _progress(msg: str, progress: Callable[[str], None] | None) -> None:
@@ -108,48 +112,63 @@ def stderr_progress(msg: str) -> None:
     sys.stderr.write(msg + "\n")
 
 
+def _build(cfg: SweepConfig, N: int) -> tuple[Any, dict, Any, float, int, int | None, str]:
+    """(net, coeffs, closed-form oracle, a-priori bound, grid_cells for sampling, q, oracle status)."""
+    t, n = cfg.target, cfg.order
+    if cfg.method == "relu2":
+        from polyapprox.construct import sobolev_relu2 as r2
+
+        coeffs = r2.taylor_coefficients_clamped(t, n, N)
+        return (r2.relu2_net(coeffs, t.dim, n, N), coeffs, r2.ClosedFormB2(coeffs, t.dim, n, N),
+                r2.a_priori_bound_relu2(t, n, N), 2 * N, None,
+                "closed form sum_m phi_m P_m (B-spline; equal to the Net by construction, not certified; "
+                "float agreement checked)")
+    from polyapprox.construct.sobolev import ClosedForm, a_priori_bound, build_sobolev
+
+    built = build_sobolev(t, n, N, PRODUCT[cfg.method])
+    oracle = ClosedForm(built.coeffs, t.dim, n, N) if cfg.method == "polyrelu" else None
+    return (built.net, built.coeffs, oracle, a_priori_bound(t, n, N), N, built.q,
+            "closed form sum_m phi_m P_m (proven equal to the Net by verify_sobolev; float agreement checked)")
+
+
 def measure_point(cfg: SweepConfig, N: int, progress: Callable[[str], None] | None = None) -> tuple[SweepPoint, Any]:
     """Build, count and measure one grid size."""
-    from polyapprox.construct.sobolev import ClosedForm, a_priori_bound, build_sobolev
     from polyapprox.counting import count_params
     from polyapprox.measure import _grid, measure_errors
 
     t0 = time.perf_counter()
     t = cfg.target
-    built = build_sobolev(t, cfg.order, N, PRODUCT[cfg.method])
-    pc = count_params(built.net)
+    net, coeffs, oracle, bound, cells, q, oracle_how = _build(cfg, N)
+    pc = count_params(net)
     rng = np.random.default_rng(cfg.seed)
-    grid_pts = _grid(t.dim, N, None, rng, 200_000)[0].shape[0]
-    use_net = cfg.method != "polyrelu" or pc.params * grid_pts <= cfg.net_budget
+    grid_pts = _grid(t.dim, cells, None, rng, 200_000)[0].shape[0]
+    use_net = oracle is None or pc.params * grid_pts <= cfg.net_budget
     how: dict[str, Any] = {}
     if use_net:
-        rep = measure_errors(built.net, t, grid_cells=N, seed=cfg.seed)
+        rep = measure_errors(net, t, grid_cells=cells, seed=cfg.seed)
         how["evaluator"] = "Net (FloatNet)"
     else:
         from polyapprox.backends.errorbound import float_error_bound
 
-        oracle = ClosedForm(built.coeffs, t.dim, cfg.order, N)
         x = rng.random((cfg.check_points, t.dim))
-        vals, bounds = float_error_bound(built.net, x)
+        vals, bounds = float_error_bound(net, x)
         gap = np.abs(vals[:, 0] - oracle(x))
-        # oracle rounding: <= 2^d cells x |alphas| terms, each ~10 roundings of magnitude <= max |a|
-        scale = max((abs(float(c)) for c in built.coeffs.values()), default=0.0)
-        tol = bounds[:, 0] + 2 ** t.dim * len(oracle.alphas) * 10 * scale * 2.0 ** -52
-        agree = bool(np.all(gap <= tol))
-        if not agree:
+        # oracle rounding: <= 3^d cells x |alphas| terms, each ~10 roundings of magnitude <= max |a|
+        scale = max((abs(float(c)) for c in coeffs.values()), default=0.0)
+        tol = bounds[:, 0] + 3 ** t.dim * len(oracle.alphas) * 10 * scale * 2.0 ** -52
+        if not bool(np.all(gap <= tol)):
             raise ConfigError(f"N={N}: Net and closed form disagree by {gap.max():.3e} (> rounding bound)")
-        rep = measure_errors(oracle, t, grid_cells=N, seed=cfg.seed, floor=float(bounds.max()))
-        how["evaluator"] = "closed form sum_m phi_m P_m (proven equal to the Net; float agreement checked)"
+        rep = measure_errors(oracle, t, grid_cells=cells, seed=cfg.seed, floor=float(bounds.max()))
+        how["evaluator"] = oracle_how
         how["net_check"] = {"points": cfg.check_points, "max_gap": float(gap.max()),
                             "max_rounding_bound": float(bounds.max())}
-    bound = a_priori_bound(t, cfg.order, N)
     how.update(rep.how)
     point = SweepPoint(N=N, params=pc.params, depth=pc.depth, units=pc.units, sup_error=rep.sup_error,
                        l2_error=rep.l2_error, floor=rep.floor, bound=bound if math.isfinite(bound) else None,
-                       q=built.q, seconds=time.perf_counter() - t0, measured_how=how)
+                       q=q, seconds=time.perf_counter() - t0, measured_how=how)
     _progress(f"  N={N}: W={pc.params} depth={pc.depth} sup={rep.sup_error:.3e} l2={rep.l2_error:.3e} "
               f"({point.seconds:.1f}s, {how['evaluator'].split(' (')[0]})", progress)
-    return point, built.net
+    return point, net
 
 
 def run_sweep(cfg: SweepConfig, progress: Callable[[str], None] | None = None,
@@ -175,8 +194,11 @@ def _result(cfg: SweepConfig, points: list[SweepPoint], nets: list[Any]) -> Swee
     fit = fit_rate([p.params for p in points], errs, floor=floors, theory_slope=cfg.theory_slope, seed=cfg.seed)
     fit_n = fit_rate([p.N for p in points], errs, floor=floors, theory_slope=cfg.theory_slope * cfg.target.dim,
                      seed=cfg.seed)
+    lf = None
+    if len(points) >= 3 and all(p.params > 3 for p in points):
+        lf = log_factor_test([p.params for p in points], errs, cfg.order, cfg.target.dim, floor=floors)
     return SweepResult(cfg.target.name, cfg.target.dim, cfg.order, cfg.method, cfg.theory_slope, tuple(points),
-                       fit, fit_n, tuple(nets))
+                       fit, fit_n, lf, tuple(nets))
 
 
 def envelope_sweep(s: int, order: int, sizes: Sequence[int], J: int = 16, seed: int = 0) -> dict[str, Any]:

@@ -102,3 +102,26 @@ def test_verify_checks_prove(cid: str, statement: str, fn: object) -> None:
     assert result["id"] == cid
     assert result["status"] == "proved", result["details"]
     assert set(result) >= {"id", "statement", "status", "method", "seconds"}
+
+
+def test_accepts_polyrelu_spec() -> None:
+    from polyapprox.net import PolyReLU
+
+    spec = PolyReLU(TARGETS["cubic"])
+    assert relu_approx_polyrelu(spec, F(1, 64)) == relu_approx_polyrelu(TARGETS["cubic"], F(1, 64))
+
+
+def test_benchmark_script_runs() -> None:
+    """benchmarks/lemma2_sizes.py in a tiny configuration: rows, both fits, exact errors below the bounds."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "lemma2_sizes.py"
+    spec = importlib.util.spec_from_file_location("lemma2_sizes", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    out = module.run(5, 5)
+    for entry in out["targets"].values():
+        assert [r["eps"] for r in entry["rows"]] == [2.0 ** -e for e in range(2, 6)]
+        assert all(r["sup_upper"] <= r["bound"] < r["eps"] for r in entry["rows"])
+        assert set(entry) >= {"fit_ln", "fit_ln2"}

@@ -128,3 +128,22 @@ def test_shifted_knot_interpolant_attains_width_bound(knots: list[Fraction]) -> 
     assert g.breakpoints == knots
     sup, by_width, by_count = x2_lower_bound(g)
     assert sup == by_width == h * h / 8 >= by_count
+
+
+def test_sup_error_rejects_pieces_outside_domain() -> None:
+    with pytest.raises(ConfigError, match="not inside the domain"):
+        sup_error(_pl([0, 1], [0, 1]), [(0, 2, (0, 0, 1))])
+
+
+def test_identity_and_affine_polyrelu_units() -> None:
+    """Identity units pass through; PolyReLU (c0, c1) = c0 + c1 R(t) is piecewise linear too."""
+    from polyapprox.net import IDENTITY, PolyReLU
+
+    affine_relu = PolyReLU((F(1, 2), F(-3)))
+    net = Net(1, (Layer.make([[1], [2], [-1]], [0, F(-1, 3), F(1, 4)], (IDENTITY, affine_relu, RELU)),
+                  Layer.make([[1, 1, 1]])))
+    g = propagate(net, -1, 1)[0]
+    assert g.breakpoints == [F(1, 6), F(1, 4)]
+    for k in range(-12, 13):
+        x = F(k, 12)
+        assert g(x) == evaluate_exact(net, [x])[0]

@@ -36,6 +36,7 @@ from polyapprox.targets import Target
 
 Form = tuple[dict[int, Fraction], Fraction]  # (unit -> coefficient, constant) over the previous layer
 ONE: Form = ({}, Fraction(1))
+RELU2 = PolyReLU.relu_power(2)
 Coefficients = Mapping[tuple[tuple[int, ...], tuple[int, ...]], Fraction]  # (m, alpha) -> a_{m,alpha}
 
 #: Exact W (nnz params) of the generic PUT-PolyReLU net for N >= 2 (theory.md 2.3 table, [verified] there).
@@ -181,8 +182,12 @@ def _product_block(product: str, q: int | None) -> Net:
 
 
 def _multiply_pass(factors: list[list[tuple[Form, bool]]], mul: Net, in_dim: int,
-                   layers: list[Layer]) -> tuple[list[list[tuple[Form, bool]]], int]:
-    """One tree level: pair factors through ``mul`` (hidden layers, then its affine output), carry the rest."""
+                   layers: list[Layer], carrier: str = "relu") -> tuple[list[list[tuple[Form, bool]]], int]:
+    """One tree level: pair factors through ``mul`` (hidden layers, then its affine output), carry the rest.
+
+    Carriers: ``"relu"``: R(a) when a >= 0 (flag), else R(a) - R(-a); ``"relu2"``: the ReLU^2 bounded identity
+    a = [R_2(a + 1) - R_2(1 - a)] / 4, valid for |a| <= 1 (theory.md 1.3; one-layer product blocks only).
+    """
     hidden = mul.layers[:-1]
     out_layer = mul.layers[-1]
     bufs = [_LayerBuf([], [], []) for _ in hidden]
@@ -204,7 +209,11 @@ def _multiply_pass(factors: list[list[tuple[Form, bool]]], mul: Net, in_dim: int
                 nxt.append((({rows[j]: v for j, v in out_row}, out_layer.bias[0]), fa and fb))
             else:
                 a, fa = term[i]
-                if fa:
+                if carrier == "relu2":
+                    hi = bufs[0].add(_lin((1, a), (1, ONE)), RELU2)
+                    lo = bufs[0].add(_lin((-1, a), (1, ONE)), RELU2)
+                    nxt.append((({hi: Fraction(1, 4), lo: Fraction(-1, 4)}, Fraction(0)), fa))
+                elif fa:
                     u = bufs[0].add(a, RELU)
                     for li in range(1, len(hidden)):
                         u = bufs[li].add(({u: Fraction(1)}, Fraction(0)), RELU)
