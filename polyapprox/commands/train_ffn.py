@@ -45,7 +45,8 @@ def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--init", default="random", choices=("random", "construct"),
                    help="construct: train the exact Theorem 3 nets for each N in --grids (before/after errors)")
     p.add_argument("--construction-n", type=int, default=3, help="order n of the reference construction")
-    p.add_argument("--grids", default="2,4,8,16", help="grid sizes N of the reference construction")
+    p.add_argument("--grids", default=None,
+                   help="grid sizes N of the reference construction (default 4,8,16,32 in d=1; 2,4,8 in d=2)")
     p.add_argument("--out", default=None, help="folder for results.json, sweep.json and the plot")
     p.add_argument("--resume", action="store_true", help="reuse finished points of --out DIR/results.json")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -73,7 +74,8 @@ def _config(args: argparse.Namespace) -> Any:
                                                                            ACTIVATIONS)),
         widths=tuple(parse_int_list(args.widths, "widths")), seeds=args.seeds, depth=args.depth,
         order=args.order, n_train=args.train_points, n_val=args.val_points, train=train, init=args.init,
-        construction_n=args.construction_n, grids=tuple(parse_int_list(args.grids, "grids")), data=args.data)
+        construction_n=args.construction_n, data=args.data,
+        grids=tuple(parse_int_list(args.grids, "grids")) if args.grids else None)
 
 
 def run_ffn(args: argparse.Namespace) -> int:

@@ -35,6 +35,8 @@ from polyapprox.train.ffn_model import FFN, init_ffn_, param_counts
 
 RESULTS_FORMAT = "polyapprox.ffn-sweep"
 RESULTS_NAME = "results.json"
+#: Construction grid sizes N by dimension: past the pre-asymptotic N = 2 in d = 1, and a few seconds each.
+DEFAULT_GRIDS = {1: (4, 8, 16, 32), 2: (2, 4, 8)}
 
 
 @dataclass(frozen=True)
@@ -53,14 +55,14 @@ class SweepConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
     init: str = "random"  # or "construct"
     construction_n: int = 3  # Theorem 3 smoothness order n of the reference construction
-    grids: tuple[int, ...] = (2, 4, 8, 16)  # construction grid sizes N
+    grids: tuple[int, ...] | None = None  # construction grid sizes N (None: DEFAULT_GRIDS by dimension)
     data: str | None = None  # user data file (.npz / .csv); then no target function and no construction
 
     def __post_init__(self) -> None:
         for a in self.activations:
             if a not in ACTIVATIONS:
                 raise ConfigError(f"activations: unknown {a!r}; choose from {', '.join(ACTIVATIONS)}")
-        for name, values in (("widths", self.widths), ("grids", self.grids)):
+        for name, values in (("widths", self.widths), ("grids", self.grids or (1,))):
             if not values or any(v < 1 for v in values):
                 raise ConfigError(f"{name}: {list(values)} must be a non-empty list of integers >= 1")
         for name in ("seeds", "depth", "order", "n_train", "n_val", "construction_n"):
@@ -161,6 +163,10 @@ class Sweep:
         return self._target
 
     @property
+    def grids(self) -> tuple[int, ...]:
+        return self.config.grids or DEFAULT_GRIDS.get(self.dim, (2, 4))
+
+    @property
     def dim(self) -> int:
         return self.target.dim if self.config.data is None else self.dataset(0).dim
 
@@ -192,13 +198,13 @@ class Sweep:
     def planned(self) -> list[tuple[str, int, int]]:
         c = self.config
         if c.init == "construct":
-            return [("construct", n, s) for n in c.grids for s in range(c.seeds)]
+            return [("construct", n, s) for n in self.grids for s in range(c.seeds)]
         return [(a, w, s) for a in c.activations for w in c.widths for s in range(c.seeds)]
 
     def run(self) -> dict[str, Any]:
         """Train every missing point (saving after each), then the construction curve; returns the payload."""
         todo = [k for k in self.planned() if k not in self.runs]
-        n_constr = 0 if self.config.data is not None else len([n for n in self.config.grids
+        n_constr = 0 if self.config.data is not None else len([n for n in self.grids
                                                                  if n not in self.construction])
         if self.progress is not None:
             self.progress.total = len(todo) + n_constr
@@ -210,7 +216,7 @@ class Sweep:
                 self.progress.finish_point(f"{key[0]} {'N' if key[0] == 'construct' else 'w'}={key[1]} "
                                            f"seed={key[2]}: sup {r['sup_error']:.3g}, L2 {r['l2_error']:.3g}")
         if self.config.data is None:
-            for n in self.config.grids:
+            for n in self.grids:
                 if n not in self.construction:
                     point = self._construction_point(n)
                     if point.get("params") is None:  # not available here: not stored, so a resume retries it
@@ -294,7 +300,7 @@ class Sweep:
             "activations" if c.init == "random" else "construct_trained": series,
         }
         if c.data is None:
-            cpts = [self.construction[n] for n in c.grids if n in self.construction]
+            cpts = [self.construction[n] for n in self.grids if n in self.construction]
             ok = [p for p in cpts if p.get("params") is not None]
             out["construction"] = {"n": c.construction_n, "points": cpts,
                                    "fit": adapt.fit([p["params"] for p in ok], [p["sup_error"] for p in ok])}
