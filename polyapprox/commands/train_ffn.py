@@ -119,15 +119,16 @@ def _text(payload: dict[str, Any]) -> str:
     if c:
         f = c["fit"]
         ci = f.get("ci") or [None, None]
-        lines.append(f"  {'construct':9s} slope {_fmt(f.get('slope'), '.2f'):>6s}  CI [{_fmt(ci[0], '.2f')}, "
+        lines.append(f"  {'theorem3':9s} slope {_fmt(f.get('slope'), '.2f'):>6s}  CI [{_fmt(ci[0], '.2f')}, "
                      f"{_fmt(ci[1], '.2f')}]  (Theorem 3, n = {c['n']}, untrained)")
-    lines.append("points: activation width params seed train_loss sup_error l2_error [before: sup]")
+    lines.append("points: activation width (N for construct) params seed train_loss sup_error l2_error "
+                 "[before training: sup]")
     for name, s in series.items():
         for p in s["points"]:
             extra = f"  before {p['before']['sup_error']:.3g}" if "before" in p else ""
             lines.append(f"  {name:9s} {p['width']:5d} {p['params']:7d} {p['seed']:3d} {p['train_loss']:.3g} "
                          f"{p['sup_error']:.3g} {p['l2_error']:.3g}{extra}")
     for p in (c or {}).get("points", []):
-        lines.append(f"  construct N={p['N']:<3d} {p['params']:7d}       -     {_fmt(p.get('sup_error'))} "
+        lines.append(f"  theorem3 N={p['N']:<3d} {p['params']:7d}       -     {_fmt(p.get('sup_error'))} "
                      f"{_fmt(p.get('l2_error'))}")
     return "\n".join(lines)
