@@ -89,3 +89,19 @@ def test_sin_error_below_a_priori_bound(n: int) -> None:
 def test_rejects_bad_sizes() -> None:
     with pytest.raises(ConfigError, match="N:"):
         relu2_net({}, 1, 2, 0)
+
+
+def test_rates_benchmark_runs() -> None:
+    """benchmarks/relu2_rates.py at N = 8 only: rows present, sampled error below the a-priori bound."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "relu2_rates.py"
+    spec = importlib.util.spec_from_file_location("relu2_rates", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    out = module.run(8, orders=(1, 2))
+    for entry in out["orders"].values():
+        (row,) = entry["rows"]
+        assert row["N"] == 8
+        assert 0 < row["e_over_bound"] <= 1
