@@ -25,10 +25,12 @@ def default_sizes(d: int, n: int, method: str) -> tuple[int, ...]:
     fit reports "not asymptotic"; pass --sizes for the theory.md 5.5 ranges.
     """
     if method == "relu":
-        return {1: (4, 8, 16, 32), 2: (2, 3, 4, 6) if n <= 2 else (2, 3, 4)}.get(d, (2,))
+        return {1: (4, 8, 16, 32), 2: (2, 3, 4, 6) if n <= 2 else (2, 3, 4) if n == 3 else (2, 3)}.get(d, (2,))
     if d == 1:
         return (8, 16, 32, 64, 128)
     if d == 2:
+        if method == "relu2" and n >= 4:
+            return (2, 4, 6, 8)
         return (2, 4, 8, 16) if n <= 2 else (2, 4, 6, 8, 12)
     return {3: (2, 3, 4, 6)}.get(d, (2, 3, 4)) if n <= 2 else (2, 3, 4)
 
