@@ -26,6 +26,8 @@ RATE_SIZES = {
 RELU_SIZES = {(1, 2): (8, 16, 32, 64, 128), (1, 3): (8, 16, 32, 64), (2, 2): (2, 3, 4, 6, 8)}
 #: Saturation: relu_s targets (smoothness s) swept with n > s via the shift envelope (theory.md section 4).
 SATURATION = ((1, 2, (16, 32, 64, 128)), (2, 3, (16, 32, 64, 128)), (2, 4, (16, 32, 64, 128)))
+#: Trained-FFN targets: one analytic target in d = 1 and one in d = 2.
+FFN_TARGETS = ("sin1", "gauss2")
 #: Lemma 2: PolyReLU coefficient vectors a_0..a_r approximated by ReLU nets.
 LEMMA2_TARGETS = {"relu2": ("0", "0", "1"), "paper_default": ("0", "1/3", "1/3", "1/3"),
                   "cubic": ("1/4", "1/2", "-1/2", "3/4")}
@@ -113,6 +115,26 @@ def lemma2_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
     from polyapprox.plots_lemma2 import lemma2_figure
 
     return {"targets": targets, "figures": [_save(lemma2_figure(targets), out, "lemma2_sizes")]}
+
+
+@step("ffn", "trained FFN blocks (six activations) against the Theorem 3 construction")
+def ffn_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
+    from polyapprox.train.ffn import TrainConfig
+    from polyapprox.train.ffn_plot import plot_sweep
+    from polyapprox.train.ffn_sweep import Sweep, SweepConfig
+
+    targets, figures = [], []
+    for name in FFN_TARGETS:
+        scfg = SweepConfig(target=name, widths=cfg.ffn_widths, seeds=cfg.ffn_seeds,
+                           train=TrainConfig(steps=cfg.ffn_steps, lbfgs_steps=cfg.ffn_steps // 5,
+                                             device="cpu" if cfg.device == "auto" else cfg.device))
+        payload = Sweep(scfg, out / "ffn" / name, resume=True).run()
+        targets.append({"target": name, "dim": payload["dim"], "activations": {
+            act: {"points": s["points"], "fit": s["fit"]} for act, s in payload["activations"].items()},
+            "construction": {**payload["construction"]["fit"],
+                             "best_error": min(p["sup_error"] for p in payload["construction"]["points"])}})
+        figures.append(_save(plot_sweep(payload), out, f"ffn_{name}"))
+    return {"targets": targets, "figures": figures}
 
 
 @step("lm", "transformer LMs with each FFN activation (byte-level, stdlib corpus)")

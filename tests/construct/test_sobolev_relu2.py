@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 from fractions import Fraction
 
@@ -11,7 +10,6 @@ import pytest
 
 from polyapprox.backends.errorbound import float_error_bound
 from polyapprox.backends.exact import evaluate_exact
-from polyapprox.construct.sobolev import alphas
 from polyapprox.construct.sobolev_relu2 import (
     ClosedFormB2,
     a_priori_bound_relu2,
@@ -66,19 +64,3 @@ def test_sum_of_splines_is_one() -> None:
     net = relu2_net(taylor_coefficients_clamped(t, 1, 5), 1, 1, 5)
     for k in range(0, 31):
         assert evaluate_exact(net, [Fraction(k, 30)])[0] == 1
-
-
-def test_agrees_with_the_independent_relu2_spline_module(rng: np.random.Generator) -> None:
-    """Two independent implementations of theory.md 2.6 (this module and construct/relu2_spline.py): equal."""
-    other = pytest.importorskip("polyapprox.construct.relu2_spline")
-    for d, n, N in ((1, 3, 3), (2, 2, 2)):
-        # random data at the grid points m in {0..N}^d; the outer cells m = -1, N+1 reuse the clamped centre's
-        inner = {(m, a): Fraction(int(rng.integers(-50, 51)), int(rng.integers(1, 9)))
-                 for m in itertools.product(range(N + 1), repeat=d) for a in alphas(d, n)}
-        coeffs = {(m, a): inner[(tuple(min(max(mk, 0), N) for mk in m), a)]
-                  for m in itertools.product(range(-1, N + 2), repeat=d) for a in alphas(d, n)}
-        mine, theirs = relu2_net(coeffs, d, n, N), other.relu2_net(inner, d, n, N)
-        for _ in range(4):
-            point = [Fraction(int(rng.integers(0, 61)), 60) for _ in range(d)]
-            assert evaluate_exact(mine, point)[0] == evaluate_exact(theirs, point)[0]
-            assert evaluate_exact(mine, point)[0] == other.closed_form(inner, d, n, N, point)
