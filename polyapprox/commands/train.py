@@ -1,4 +1,4 @@
-"""The ``train`` verb: ``train lm`` (language-model sweeps); ``train ffn`` (trained FFN-block rate sweeps, in ``train_ffn``).
+"""The ``train`` verb: ``train lm`` (language-model sweeps) and ``train ffn`` (FFN-block rate sweeps).
 
 Heavy imports (torch, scipy, matplotlib) happen inside the command functions.
 """
