@@ -1,0 +1,56 @@
+"""Helpers shared by the PolyCom kernels: compute dtype, row chunking, back-end choice."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+
+import torch
+
+#: Target number of elements per row chunk on CPU: 2**16 float32 = 256 KiB, so the handful of
+#: chunk-sized temporaries of one pass stay in L2 cache instead of streaming input-sized arrays.
+CPU_CHUNK_ELEMS = 1 << 16
+
+
+def compute_dtype(dtype: torch.dtype) -> torch.dtype:
+    """Statistics and intermediate dtype: float64 for float64 input, float32 for everything else."""
+    return torch.float64 if dtype == torch.float64 else torch.float32
+
+
+def rows_per_chunk(n_rows: int, width: int, device: torch.device) -> int:
+    """Rows processed together: ~CPU_CHUNK_ELEMS elements on CPU, all rows elsewhere."""
+    if device.type != "cpu":
+        return max(n_rows, 1)
+    return max(1, min(n_rows, CPU_CHUNK_ELEMS // max(width, 1)))
+
+
+def row_chunks(n_rows: int, chunk: int) -> Iterator[tuple[int, int]]:
+    """(start, stop) row ranges of length ``chunk`` covering ``range(n_rows)``."""
+    for start in range(0, n_rows, chunk):
+        yield start, min(start + chunk, n_rows)
+
+
+def triton_available() -> bool:
+    """True when the ``triton`` package can be imported (never imported here)."""
+    return importlib.util.find_spec("triton") is not None
+
+
+def use_triton(x: torch.Tensor) -> bool:
+    """The Triton back end is used for CUDA tensors when triton is installed."""
+    return x.is_cuda and triton_available()
+
+
+def as_rows(x: torch.Tensor) -> torch.Tensor:
+    """View (or copy, when not viewable) ``x`` as a contiguous (rows, H) matrix, H = last dim."""
+    width = x.shape[-1] if x.dim() > 0 else 1
+    return x.reshape(-1, width).contiguous()
+
+
+def check_params(weight: torch.Tensor, bias: torch.Tensor) -> None:
+    """weight must be 1-D with r >= 1 entries, bias a single value (shape (1,))."""
+    from polyapprox.errors import InvalidDataError
+
+    if weight.dim() != 1 or weight.shape[0] < 1:
+        raise InvalidDataError(f"weight: shape {tuple(weight.shape)}; expected (r,) with r >= 1")
+    if bias.numel() != 1:
+        raise InvalidDataError(f"bias: shape {tuple(bias.shape)}; expected (1,)")
