@@ -7,6 +7,7 @@ Back ends: a chunked, vectorised torch path (CPU, and CUDA without triton) and a
 """
 
 from polyapprox.kernels._common import triton_available
+from polyapprox.kernels.check import KernelErrors, compare_to_reference, scaled_error
 from polyapprox.kernels.polynorm import POLYNORM_EPS, PolyNormFunction, polynorm
 from polyapprox.kernels.polyrelu import PolyReLUFunction, polyrelu
 from polyapprox.kernels.tolerances import FORWARD_TOL, GRAD_TOL, overflow_threshold, tolerance
@@ -14,12 +15,15 @@ from polyapprox.kernels.tolerances import FORWARD_TOL, GRAD_TOL, overflow_thresh
 __all__ = [
     "FORWARD_TOL",
     "GRAD_TOL",
+    "KernelErrors",
     "POLYNORM_EPS",
     "PolyNormFunction",
     "PolyReLUFunction",
+    "compare_to_reference",
     "overflow_threshold",
     "polynorm",
     "polyrelu",
+    "scaled_error",
     "tolerance",
     "triton_available",
 ]
