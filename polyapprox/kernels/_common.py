@@ -39,9 +39,13 @@ def triton_available() -> bool:
     return importlib.util.find_spec("triton") is not None
 
 
+#: Input dtypes the Triton kernels handle (float64 on CUDA uses the torch path).
+TRITON_DTYPES = (torch.float16, torch.bfloat16, torch.float32)
+
+
 def use_triton(x: torch.Tensor) -> bool:
-    """The Triton back end is used for CUDA tensors when triton is installed."""
-    return x.is_cuda and triton_available()
+    """The Triton back end is used for CUDA float16/bfloat16/float32 tensors when triton is installed."""
+    return x.is_cuda and x.dtype in TRITON_DTYPES and triton_available()
 
 
 def as_rows(x: torch.Tensor) -> torch.Tensor:

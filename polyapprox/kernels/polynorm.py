@@ -84,7 +84,8 @@ def polynorm_forward_torch(
         if order == 1:
             torch.addcmul(bias, xc, coef[:, 0:1], out=target)
         else:
-            acc = torch.addcmul(coef[:, order - 2 : order - 1], xc, coef[:, order - 1 : order], out=acc_buf[:c])
+            lead = coef[:, order - 2 : order - 1], coef[:, order - 1 : order]
+            acc = torch.addcmul(lead[0], xc, lead[1], out=acc_buf[:c])
             for p in range(order - 2, 0, -1):
                 torch.addcmul(coef[:, p - 1 : p], acc, xc, out=acc)
             torch.addcmul(bias, acc, xc, out=target)
@@ -96,7 +97,7 @@ def polynorm_forward_torch(
 def polynorm_backward_torch(
     x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor, rstat: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Closed-form backward on (N, H) matrices. Returns (dx in x's dtype, dw (r,), db (1,)) in compute dtype."""
+    """Closed-form backward on (N, H) matrices: (dx in x's dtype, dw (r,), db (1,) in the compute dtype)."""
     n_rows, width = x2d.shape
     order = weight.shape[0]
     cdt = compute_dtype(x2d.dtype)

@@ -36,7 +36,10 @@ def test_polynorm_closed_form_dx_equals_sympy(order):
     for j in range(H):
         closed = sum(
             w[p - 1]
-            * (p * x[j] ** (p - 1) * r[p - 1] * g[j] - sp.Rational(p, H) * x[j] ** (2 * p - 1) * r[p - 1] ** 3 * s[p - 1])
+            * (
+                p * x[j] ** (p - 1) * r[p - 1] * g[j]
+                - sp.Rational(p, H) * x[j] ** (2 * p - 1) * r[p - 1] ** 3 * s[p - 1]
+            )
             for p in range(1, order + 1)
         )
         assert sp.expand(sp.diff(loss, x[j]) - closed) == 0
@@ -60,7 +63,8 @@ def test_polyrelu_closed_form_equals_sympy(sign):
     w = sp.symbols(f"w1:{order + 1}", real=True)
     b = sp.Symbol("b", real=True)
     y = [sp.Max(xj, 0) for xj in x]
-    loss = sum(gj * (sum(w[p - 1] * yj**p for p in range(1, order + 1)) + b) for gj, yj in zip(g, y, strict=True))
+    terms = [sum(w[p - 1] * yj**p for p in range(1, order + 1)) + b for yj in y]
+    loss = sum(gj * tj for gj, tj in zip(g, terms, strict=True))
     on = 1 if sign == "positive" else 0  # the indicator [x > 0]
     for j in range(H):
         closed = g[j] * sum(p * w[p - 1] * y[j] ** (p - 1) for p in range(1, order + 1)) * on

@@ -1,4 +1,4 @@
-"""Golden values pinning the paper's / official code's PolyReLU and PolyNorm conventions (paper.md §1.2-1.6)."""
+"""Golden values pinning the PolyReLU / PolyNorm conventions of the paper and code (paper.md §1.2-1.6)."""
 
 import math
 
@@ -83,7 +83,7 @@ def test_polynorm_weight0_multiplies_highest_power(impl):
 
 @pytest.mark.parametrize("impl", IMPLS)
 def test_rms_norm_is_sqrt_h_times_l2_norm(impl):
-    """Code's RMS norm vs paper's L2 norm (paper.md §1.5 item 1): N_rms(u) = sqrt(H) u / ||u||_2 at eps = 0."""
+    """Code's RMS norm vs paper's L2 norm (paper.md §1.5 item 1): N_rms(u) = sqrt(H) u / ||u|| at eps = 0."""
     m = _module(PolyNorm, impl, order=1, eps=0.0)
     with torch.no_grad():
         m.weight.fill_(1.0)
