@@ -57,9 +57,9 @@ def test_triton_matches_float64_reference(name, dtype, shape, order):
 @pytest.mark.gpu
 @needs_triton
 @pytest.mark.parametrize("name", sorted(KERNELS))
-def test_triton_non_contiguous_and_saved_tensors(name):
+def test_triton_non_contiguous_input(name):
     kernel, reference = KERNELS[name]
     x = torch.randn(64, 48, device="cuda").t()
-    errors = compare_to_reference(kernel, reference, x, torch.rand(3, device="cuda"), torch.rand(1, device="cuda"),
-                                  torch.randn(48, 64, device="cuda"))  # fmt: skip
+    weight, bias = torch.rand(3, device="cuda"), torch.rand(1, device="cuda")
+    errors = compare_to_reference(kernel, reference, x, weight, bias, torch.randn(48, 64, device="cuda"))
     assert errors.within_tolerance(), errors
