@@ -1,19 +1,27 @@
-"""Helpers shared by the PolyCom kernels: compute dtype, row chunking, back-end choice."""
+"""Helpers shared by the PolyCom kernels: compute dtype, row chunking and workers, back-end choice."""
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import torch
 
-#: Target number of elements per row chunk on CPU: 2**19 float32 = 2 MiB per temporary. The 3-4
-#: chunk-sized buffers are allocated once per call and reused, so no input-sized temporary is ever
-#: allocated (a fresh 64 MiB buffer costs ~3-6 ns/element in page faults here, as much as GELU's whole
-#: compute), and they stay in L2/L3. Measured on the 2-core dev VM (1 thread, (4096, 4096) fp32):
-#: 2**13 -> 2**16 -> 2**19 -> 2**22 elements gave PolyNorm fwd+bwd 101 -> 31 -> 21 -> 23 ns/element;
-#: below ~2**16 the per-op Python/dispatch overhead (~10-25 us) dominates.
-CPU_CHUNK_ELEMS = 1 << 19
+#: Elements per row chunk on CPU: just under ATen's intra-op GRAIN_SIZE (32768), so every chunk op runs
+#: serially on the calling thread (no OpenMP region, hence no barrier) and its few chunk-sized buffers
+#: (allocated once per worker, reused) stay in L1/L2. Parallelism comes from ``cpu_workers`` Python
+#: threads, each owning a contiguous block of chunks (torch ops release the GIL).
+#: Why (2-core dev VM, (4096, 4096) fp32, other jobs running): with 2**19-element chunks each op is its own
+#: OpenMP region and, when a core is taken by another process, each barrier waits a scheduler slice;
+#: PolyNorm fwd+bwd then cost 170-360 ns/element, against 37-46 ns/element with this scheme
+#: (GELU: 15-17). With 1 thread and no contention, 2**19 chunks gave 21 ns/element.
+CPU_CHUNK_ELEMS = 32767
+
+#: At most this many worker threads: the Python-side overhead per op holds the GIL, so more workers
+#: stop paying off.
+MAX_CPU_WORKERS = 4
 
 
 def compute_dtype(dtype: torch.dtype) -> torch.dtype:
@@ -22,10 +30,48 @@ def compute_dtype(dtype: torch.dtype) -> torch.dtype:
 
 
 def rows_per_chunk(n_rows: int, width: int, device: torch.device) -> int:
-    """Rows processed together: ~CPU_CHUNK_ELEMS elements on CPU, all rows elsewhere."""
+    """Rows processed together: at most CPU_CHUNK_ELEMS elements (>= 1 row) on CPU, all rows elsewhere."""
     if device.type != "cpu":
         return max(n_rows, 1)
     return max(1, min(n_rows, CPU_CHUNK_ELEMS // max(width, 1)))
+
+
+def run_chunks(
+    n_rows: int,
+    width: int,
+    device: torch.device,
+    body: Callable[[int, int, int, Any], None],
+    make_buffers: Callable[[int], Any],
+) -> int:
+    """Call ``body(k, start, stop, buffers)`` for every row chunk k; returns the number of chunks.
+
+    On CPU the chunks are split into contiguous groups, one per worker thread (``cpu_workers``); each
+    worker allocates its own ``make_buffers(rows_per_chunk)`` once. Bodies must write disjoint outputs.
+    """
+    chunk = rows_per_chunk(n_rows, width, device)
+    spans = [(k, start, stop) for k, (start, stop) in enumerate(row_chunks(n_rows, chunk))]
+    workers = cpu_workers(len(spans)) if device.type == "cpu" else 1
+
+    def work(group: list[tuple[int, int, int]]) -> None:
+        with torch.no_grad():  # grad mode is thread-local: worker threads start with it on
+            buffers = make_buffers(chunk)
+            for k, start, stop in group:
+                body(k, start, stop, buffers)
+
+    if workers <= 1:
+        work(spans)
+        return len(spans)
+    size = -(-len(spans) // workers)
+    groups = [spans[i : i + size] for i in range(0, len(spans), size)]
+    with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+        for done in [pool.submit(work, group) for group in groups]:
+            done.result()  # re-raise any worker exception
+    return len(spans)
+
+
+def cpu_workers(n_chunks: int) -> int:
+    """Worker threads for ``n_chunks`` CPU chunks: torch's intra-op thread count, capped."""
+    return max(1, min(torch.get_num_threads(), MAX_CPU_WORKERS, n_chunks // 2))
 
 
 def row_chunks(n_rows: int, chunk: int) -> Iterator[tuple[int, int]]:

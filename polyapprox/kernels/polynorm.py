@@ -26,8 +26,7 @@ from polyapprox.kernels._common import (
     as_rows,
     check_params,
     compute_dtype,
-    row_chunks,
-    rows_per_chunk,
+    run_chunks,
     use_triton,
 )
 
@@ -43,8 +42,14 @@ def _chunk(src: torch.Tensor, start: int, stop: int, buf: torch.Tensor | None) -
     return buf[: stop - start].copy_(rows)
 
 
-def _buffer(like: torch.Tensor, chunk: int, dtype: torch.dtype) -> torch.Tensor:
-    return torch.empty(chunk, like.shape[1], dtype=dtype, device=like.device)
+def _buffers(like: torch.Tensor, chunk: int, dtype: torch.dtype, count: int) -> list[torch.Tensor]:
+    """``count`` (chunk, H) work buffers in ``dtype``."""
+    return [torch.empty(chunk, like.shape[1], dtype=dtype, device=like.device) for _ in range(count)]
+
+
+def _cast_buffer(src: torch.Tensor, chunk: int, dtype: torch.dtype) -> torch.Tensor | None:
+    """A buffer to upcast chunks of ``src`` into, or None when ``src`` is already in ``dtype``."""
+    return None if src.dtype == dtype else _buffers(src, chunk, dtype, 1)[0]
 
 
 def polynorm_forward_torch(
@@ -59,13 +64,13 @@ def polynorm_forward_torch(
     cdt = compute_dtype(x2d.dtype)
     out = torch.empty_like(x2d)
     rstat = torch.empty(n_rows, order, dtype=cdt, device=x2d.device)
-    if n_rows == 0:
-        return out, rstat
     w_by_power = weight.flip(0)  # w_by_power[p - 1] = w_p
-    chunk = rows_per_chunk(n_rows, width, x2d.device)
-    xbuf = None if x2d.dtype == cdt else _buffer(x2d, chunk, cdt)
-    sq_buf, pw_buf, acc_buf = (_buffer(x2d, chunk, cdt) for _ in range(3))
-    for start, stop in row_chunks(n_rows, chunk):
+
+    def make_buffers(chunk: int):
+        return _cast_buffer(x2d, chunk, cdt), *_buffers(x2d, chunk, cdt, 3)
+
+    def body(_k: int, start: int, stop: int, buffers) -> None:
+        xbuf, sq_buf, pw_buf, acc_buf = buffers
         c = stop - start
         xc = _chunk(x2d, start, stop, xbuf)
         sq = torch.mul(xc, xc, out=sq_buf[:c])
@@ -91,6 +96,9 @@ def polynorm_forward_torch(
             torch.addcmul(bias, acc, xc, out=target)
         if target.data_ptr() != out[start:stop].data_ptr():
             out[start:stop].copy_(target)
+
+    if n_rows:
+        run_chunks(n_rows, width, x2d.device, body, make_buffers)
     return out, rstat
 
 
@@ -102,17 +110,16 @@ def polynorm_backward_torch(
     order = weight.shape[0]
     cdt = compute_dtype(x2d.dtype)
     dx = torch.empty_like(x2d)
-    dot_gxp = torch.empty(n_rows, order, dtype=cdt, device=x2d.device)  # S_p per row
-    g_rowsum = torch.empty(n_rows, dtype=cdt, device=x2d.device)
-    if n_rows == 0:
-        return dx, torch.zeros(order, dtype=cdt, device=x2d.device), g_rowsum.sum().reshape(1)
+    dot_gxp = torch.zeros(n_rows, order, dtype=cdt, device=x2d.device)  # S_p per row
+    g_rowsum = torch.zeros(n_rows, dtype=cdt, device=x2d.device)
     powers = torch.arange(1, order + 1, dtype=cdt, device=x2d.device)
     pw_by_power = weight.flip(0) * powers  # p w_p
-    chunk = rows_per_chunk(n_rows, width, x2d.device)
-    xbuf = None if x2d.dtype == cdt else _buffer(x2d, chunk, cdt)
-    gbuf = None if g2d.dtype == cdt else _buffer(g2d, chunk, cdt)
-    t_buf, acc_buf, q_buf = (_buffer(x2d, chunk, cdt) for _ in range(3))
-    for start, stop in row_chunks(n_rows, chunk):
+
+    def make_buffers(chunk: int):
+        return _cast_buffer(x2d, chunk, cdt), _cast_buffer(g2d, chunk, cdt), *_buffers(x2d, chunk, cdt, 3)
+
+    def body(_k: int, start: int, stop: int, buffers) -> None:
+        xbuf, gbuf, t_buf, acc_buf, q_buf = buffers
         c = stop - start
         xc = _chunk(x2d, start, stop, xbuf)
         gc = _chunk(g2d, start, stop, gbuf)
@@ -142,6 +149,9 @@ def polynorm_backward_torch(
             torch.addcmul(acc, q, xc, value=-1, out=target)  # g A(x) - x Q(x**2)
         if target.data_ptr() != dx[start:stop].data_ptr():
             dx[start:stop].copy_(target)
+
+    if n_rows:
+        run_chunks(n_rows, width, x2d.device, body, make_buffers)
     dw_by_power = (rstat * dot_gxp).sum(0)
     return dx, dw_by_power.flip(0), g_rowsum.sum().reshape(1)
 

@@ -19,11 +19,11 @@ from polyapprox.kernels._common import (
     as_rows,
     check_params,
     compute_dtype,
-    row_chunks,
     rows_per_chunk,
+    run_chunks,
     use_triton,
 )
-from polyapprox.kernels.polynorm import _buffer, _chunk
+from polyapprox.kernels.polynorm import _buffers, _cast_buffer, _chunk
 
 
 def _horner_scalar(coef: torch.Tensor, y: torch.Tensor, acc_buf: torch.Tensor) -> torch.Tensor:
@@ -49,11 +49,9 @@ def polyrelu_forward_torch(x2d: torch.Tensor, weight: torch.Tensor, bias: torch.
     n_rows, width = x2d.shape
     cdt = compute_dtype(x2d.dtype)
     out = torch.empty_like(x2d)
-    if out.numel() == 0:
-        return out
-    chunk = rows_per_chunk(n_rows, width, x2d.device)
-    y_buf, acc_buf = (_buffer(x2d, chunk, cdt) for _ in range(2))
-    for start, stop in row_chunks(n_rows, chunk):
+
+    def body(_k: int, start: int, stop: int, buffers) -> None:
+        y_buf, acc_buf = buffers
         c = stop - start
         y = _relu_chunk(x2d[start:stop], y_buf[:c])
         target = out[start:stop] if out.dtype == cdt else acc_buf[:c]
@@ -64,6 +62,9 @@ def polyrelu_forward_torch(x2d: torch.Tensor, weight: torch.Tensor, bias: torch.
             torch.addcmul(bias, acc, y, out=target)
         if target.data_ptr() != out[start:stop].data_ptr():
             out[start:stop].copy_(target)
+
+    if out.numel():
+        run_chunks(n_rows, width, x2d.device, body, lambda chunk: _buffers(x2d, chunk, cdt, 2))
     return out
 
 
@@ -75,19 +76,18 @@ def polyrelu_backward_torch(
     order = weight.shape[0]
     cdt = compute_dtype(x2d.dtype)
     dx = torch.empty_like(x2d)
-    chunk = rows_per_chunk(n_rows, width, x2d.device)
-    n_chunks = -(-n_rows // chunk) if n_rows else 0
-    partial = torch.zeros(max(n_chunks, 1), order + 1, dtype=cdt, device=x2d.device)  # [sum g y^p, sum g]
-    if dx.numel() == 0:
-        return dx, partial[0, :order].flip(0), partial[0, order:]
     deriv = weight * torch.arange(order, 0, -1, dtype=cdt, device=x2d.device)  # p w_p, highest first
-    gbuf = None if g2d.dtype == cdt else _buffer(g2d, chunk, cdt)
-    y_buf, t_buf, acc_buf = (_buffer(x2d, chunk, cdt) for _ in range(3))
-    for k, (start, stop) in enumerate(row_chunks(n_rows, chunk)):
+    n_chunks = -(-n_rows // rows_per_chunk(n_rows, width, x2d.device)) if n_rows else 0
+    partial = torch.zeros(max(n_chunks, 1), order + 1, dtype=cdt, device=x2d.device)  # [sum g y^p, sum g]
+
+    def make_buffers(chunk: int):
+        return _cast_buffer(g2d, chunk, cdt), *_buffers(x2d, chunk, cdt, 3)
+
+    def body(k: int, start: int, stop: int, buffers) -> None:
+        gbuf, y_buf, t_buf, acc_buf = buffers
         c = stop - start
-        xc = x2d[start:stop]
         gc = _chunk(g2d, start, stop, gbuf)
-        y = _relu_chunk(xc, y_buf[:c])
+        y = _relu_chunk(x2d[start:stop], y_buf[:c])
         partial[k, order] = gc.sum()
         t = torch.mul(gc, y, out=t_buf[:c])
         partial[k, 0] = t.sum()
@@ -104,6 +104,9 @@ def polyrelu_backward_torch(
             torch.ops.aten.threshold_backward.grad_input(gd, y, 0, grad_input=target)
         else:
             target.copy_(torch.ops.aten.threshold_backward(gd, y, 0))
+
+    if dx.numel():
+        run_chunks(n_rows, width, x2d.device, body, make_buffers)
     totals = partial.sum(0)
     return dx, totals[:order].flip(0), totals[order:]
 
