@@ -52,108 +52,130 @@ def _cast_buffer(src: torch.Tensor, chunk: int, dtype: torch.dtype) -> torch.Ten
     return None if src.dtype == dtype else _buffers(src, chunk, dtype, 1)[0]
 
 
+def _columns(rows: torch.Tensor) -> list[torch.Tensor]:
+    """(r, N) per-row coefficients -> r views of shape (N, 1), broadcastable against (N, H)."""
+    return [row.unsqueeze(1) for row in rows]
+
+
+def _horner_rows(
+    cols: list[torch.Tensor], s: int, e: int, x: torch.Tensor, acc: torch.Tensor
+) -> torch.Tensor:
+    """sum_{i} cols[i][s:e] * x**i (per-row coefficients, lowest power first, len >= 2) into ``acc``."""
+    d = len(cols) - 1
+    torch.addcmul(cols[d - 1][s:e], x, cols[d][s:e], out=acc)
+    for i in range(d - 2, -1, -1):
+        torch.addcmul(cols[i][s:e], acc, x, out=acc)
+    return acc
+
+
 def polynorm_forward_torch(
     x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Forward on a contiguous (N, H) matrix. Returns (y: (N, H) in x's dtype, rstat: (N, r) with r_p).
 
-    ``weight``/``bias`` must already be in the compute dtype. Horner: y = (((c_r x + c_{r-1}) x ...) x + b.
+    ``weight``/``bias`` must already be in the compute dtype. Two passes over row chunks: (1) the sums of
+    x**(2p); (2) Horner, y = ((c_r x + c_{r-1}) x + ... + c_1) x + b with c_p = w_p r_p per row.
     """
     n_rows, width = x2d.shape
     order = weight.shape[0]
     cdt = compute_dtype(x2d.dtype)
     out = torch.empty_like(x2d)
-    rstat = torch.empty(n_rows, order, dtype=cdt, device=x2d.device)
-    w_by_power = weight.flip(0)  # w_by_power[p - 1] = w_p
+    sums = torch.empty(order, n_rows, dtype=cdt, device=x2d.device)  # row p-1: sum_j x_j**(2p)
 
     def make_buffers(chunk: int):
-        return _cast_buffer(x2d, chunk, cdt), *_buffers(x2d, chunk, cdt, 3)
+        return _cast_buffer(x2d, chunk, cdt), *_buffers(x2d, chunk, cdt, 2)
 
-    def body(_k: int, start: int, stop: int, buffers) -> None:
-        xbuf, sq_buf, pw_buf, acc_buf = buffers
-        c = stop - start
-        xc = _chunk(x2d, start, stop, xbuf)
-        sq = torch.mul(xc, xc, out=sq_buf[:c])
-        means = torch.empty(c, order, dtype=cdt, device=x2d.device)
-        means[:, 0] = sq.sum(-1)
+    def statistics(_k: int, s: int, e: int, buffers) -> None:
+        xbuf, sq_buf, pw_buf = buffers
+        xc = _chunk(x2d, s, e, xbuf)
+        sq = torch.mul(xc, xc, out=sq_buf[: e - s])
+        torch.sum(sq, -1, out=sums[0, s:e])
         if order > 1:
-            pw = torch.mul(sq, sq, out=pw_buf[:c])  # x**4
-            means[:, 1] = pw.sum(-1)
+            pw = torch.mul(sq, sq, out=pw_buf[: e - s])  # x**4
+            torch.sum(pw, -1, out=sums[1, s:e])
             for p in range(3, order + 1):
-                pw.mul_(sq)  # x**(2p)
-                means[:, p - 1] = pw.sum(-1)
-        rs = means.div_(width).add_(eps).rsqrt_()
-        rstat[start:stop] = rs
-        coef = rs.mul_(w_by_power)  # c_p = w_p r_p, (c, r)
-        target = out[start:stop] if out.dtype == cdt else acc_buf[:c]
-        if order == 1:
-            torch.addcmul(bias, xc, coef[:, 0:1], out=target)
-        else:
-            lead = coef[:, order - 2 : order - 1], coef[:, order - 1 : order]
-            acc = torch.addcmul(lead[0], xc, lead[1], out=acc_buf[:c])
-            for p in range(order - 2, 0, -1):
-                torch.addcmul(coef[:, p - 1 : p], acc, xc, out=acc)
-            torch.addcmul(bias, acc, xc, out=target)
-        if target.data_ptr() != out[start:stop].data_ptr():
-            out[start:stop].copy_(target)
+                torch.sum(pw.mul_(sq), -1, out=sums[p - 1, s:e])  # x**(2p)
 
     if n_rows:
-        run_chunks(n_rows, width, x2d.device, body, make_buffers)
-    return out, rstat
+        run_chunks(n_rows, width, x2d.device, statistics, make_buffers)
+    rstat = sums.div_(width).add_(eps).rsqrt_()  # (r, N): r_p
+    coef = _columns(rstat * weight.flip(0).unsqueeze(1))  # coef[p-1]: w_p r_p, (N, 1)
+    bias_col = bias.reshape(1, 1)
+
+    def horner(_k: int, s: int, e: int, buffers) -> None:
+        xbuf, acc_buf, _ = buffers
+        xc = _chunk(x2d, s, e, xbuf)
+        target = out[s:e] if out.dtype == cdt else acc_buf[: e - s]
+        if order == 1:
+            torch.addcmul(bias_col, xc, coef[0][s:e], out=target)
+        else:
+            acc = _horner_rows(coef, s, e, xc, acc_buf[: e - s])
+            torch.addcmul(bias_col, acc, xc, out=target)
+        if out.dtype != cdt:
+            out[s:e].copy_(target)
+
+    if n_rows:
+        run_chunks(n_rows, width, x2d.device, horner, make_buffers)
+    return out, rstat.t()
 
 
 def polynorm_backward_torch(
     x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor, rstat: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Closed-form backward on (N, H) matrices: (dx in x's dtype, dw (r,), db (1,) in the compute dtype)."""
+    """Closed-form backward on (N, H) matrices: (dx in x's dtype, dw (r,), db (1,) in the compute dtype).
+
+    Two passes over row chunks: (1) S_p = <g, x**p> and sum g per row; (2) dx = g A(x) - x Q(x**2).
+    """
     n_rows, width = x2d.shape
     order = weight.shape[0]
     cdt = compute_dtype(x2d.dtype)
     dx = torch.empty_like(x2d)
-    dot_gxp = torch.zeros(n_rows, order, dtype=cdt, device=x2d.device)  # S_p per row
-    g_rowsum = torch.zeros(n_rows, dtype=cdt, device=x2d.device)
-    powers = torch.arange(1, order + 1, dtype=cdt, device=x2d.device)
-    pw_by_power = weight.flip(0) * powers  # p w_p
+    dots = torch.zeros(order + 1, n_rows, dtype=cdt, device=x2d.device)  # rows: S_1..S_r, sum g
 
     def make_buffers(chunk: int):
         return _cast_buffer(x2d, chunk, cdt), _cast_buffer(g2d, chunk, cdt), *_buffers(x2d, chunk, cdt, 3)
 
-    def body(_k: int, start: int, stop: int, buffers) -> None:
-        xbuf, gbuf, t_buf, acc_buf, q_buf = buffers
-        c = stop - start
-        xc = _chunk(x2d, start, stop, xbuf)
-        gc = _chunk(g2d, start, stop, gbuf)
-        g_rowsum[start:stop] = gc.sum(-1)
-        t = torch.mul(gc, xc, out=t_buf[:c])
-        s = dot_gxp[start:stop]
-        s[:, 0] = t.sum(-1)
+    def statistics(_k: int, s: int, e: int, buffers) -> None:
+        xbuf, gbuf, t_buf, _, _ = buffers
+        xc = _chunk(x2d, s, e, xbuf)
+        gc = _chunk(g2d, s, e, gbuf)
+        torch.sum(gc, -1, out=dots[order, s:e])
+        t = torch.mul(gc, xc, out=t_buf[: e - s])
+        torch.sum(t, -1, out=dots[0, s:e])
         for p in range(2, order + 1):
-            t.mul_(xc)  # g x**p
-            s[:, p - 1] = t.sum(-1)
-        rs = rstat[start:stop]
-        a = rs * pw_by_power  # p w_p r_p, (c, r)
-        qc = a * rs * rs * s / width  # p w_p r_p**3 S_p / H
-        target = dx[start:stop] if dx.dtype == cdt else acc_buf[:c]
-        if order == 1:
-            ga = torch.mul(gc, a[:, 0:1], out=acc_buf[:c])
-            torch.addcmul(ga, xc, qc[:, 0:1], value=-1, out=target)
-        else:
-            acc = torch.addcmul(a[:, order - 2 : order - 1], xc, a[:, order - 1 : order], out=acc_buf[:c])
-            for p in range(order - 2, 0, -1):
-                torch.addcmul(a[:, p - 1 : p], acc, xc, out=acc)
-            acc.mul_(gc)  # g A(x)
-            sq = torch.mul(xc, xc, out=t_buf[:c])
-            q = torch.addcmul(qc[:, order - 2 : order - 1], sq, qc[:, order - 1 : order], out=q_buf[:c])
-            for p in range(order - 2, 0, -1):
-                torch.addcmul(qc[:, p - 1 : p], q, sq, out=q)
-            torch.addcmul(acc, q, xc, value=-1, out=target)  # g A(x) - x Q(x**2)
-        if target.data_ptr() != dx[start:stop].data_ptr():
-            dx[start:stop].copy_(target)
+            torch.sum(t.mul_(xc), -1, out=dots[p - 1, s:e])  # g x**p
 
     if n_rows:
-        run_chunks(n_rows, width, x2d.device, body, make_buffers)
-    dw_by_power = (rstat * dot_gxp).sum(0)
-    return dx, dw_by_power.flip(0), g_rowsum.sum().reshape(1)
+        run_chunks(n_rows, width, x2d.device, statistics, make_buffers)
+    rs = rstat.t().contiguous()  # (r, N)
+    s_p = dots[:order]
+    a_rows = rs * (weight.flip(0) * torch.arange(1, order + 1, dtype=cdt, device=x2d.device)).unsqueeze(1)
+    a = _columns(a_rows)  # p w_p r_p
+    q = _columns(a_rows * rs * rs * s_p / width)  # p w_p r_p**3 S_p / H
+
+    def gradient(_k: int, s: int, e: int, buffers) -> None:
+        xbuf, gbuf, t_buf, acc_buf, q_buf = buffers
+        c = e - s
+        xc = _chunk(x2d, s, e, xbuf)
+        gc = _chunk(g2d, s, e, gbuf)
+        direct = dx.dtype == cdt  # write dx in place, else into a buffer and cast-copy
+        if order == 1:
+            target = dx[s:e] if direct else t_buf[:c]
+            ga = torch.mul(gc, a[0][s:e], out=acc_buf[:c])
+            torch.addcmul(ga, xc, q[0][s:e], value=-1, out=target)
+        else:
+            acc = _horner_rows(a, s, e, xc, acc_buf[:c]).mul_(gc)  # g A(x)
+            sq = torch.mul(xc, xc, out=t_buf[:c])
+            qx = _horner_rows(q, s, e, sq, q_buf[:c])  # Q(x**2)
+            target = dx[s:e] if direct else acc
+            torch.addcmul(acc, qx, xc, value=-1, out=target)  # g A(x) - x Q(x**2)
+        if not direct:
+            dx[s:e].copy_(target)
+
+    if n_rows:
+        run_chunks(n_rows, width, x2d.device, gradient, make_buffers)
+    dw_by_power = (rs * s_p).sum(1)
+    return dx, dw_by_power.flip(0), dots[order].sum().reshape(1)
 
 
 def _forward(x2d, weight, bias, eps):

@@ -19,21 +19,20 @@ from polyapprox.kernels._common import (
     as_rows,
     check_params,
     compute_dtype,
-    rows_per_chunk,
     run_chunks,
     use_triton,
 )
 from polyapprox.kernels.polynorm import _buffers, _cast_buffer, _chunk
 
 
-def _horner_scalar(coef: torch.Tensor, y: torch.Tensor, acc_buf: torch.Tensor) -> torch.Tensor:
-    """sum_i coef[i] * y**(d - 1 - i), coef (d,) highest power first, d >= 2, into ``acc_buf``.
+def _horner_scalar(coef: list[torch.Tensor], y: torch.Tensor, acc: torch.Tensor) -> torch.Tensor:
+    """sum_i coef[i] * y**(d - 1 - i), coef d >= 2 one-element tensors, highest power first, into ``acc``.
 
     Horner: ((coef[0] y + coef[1]) y + ...) y + coef[d - 1].
     """
-    acc = torch.addcmul(coef[1:2], y, coef[0:1], out=acc_buf)
-    for i in range(2, coef.shape[0]):
-        torch.addcmul(coef[i : i + 1], acc, y, out=acc)
+    torch.addcmul(coef[1], y, coef[0], out=acc)
+    for c in coef[2:]:
+        torch.addcmul(c, acc, y, out=acc)
     return acc
 
 
@@ -49,19 +48,19 @@ def polyrelu_forward_torch(x2d: torch.Tensor, weight: torch.Tensor, bias: torch.
     n_rows, width = x2d.shape
     cdt = compute_dtype(x2d.dtype)
     out = torch.empty_like(x2d)
+    coef = list(weight.reshape(-1, 1).unbind(0))  # one-element views, weight[0] = w_r first
+    bias = bias.reshape(1)
 
-    def body(_k: int, start: int, stop: int, buffers) -> None:
+    def body(_k: int, s: int, e: int, buffers) -> None:
         y_buf, acc_buf = buffers
-        c = stop - start
-        y = _relu_chunk(x2d[start:stop], y_buf[:c])
-        target = out[start:stop] if out.dtype == cdt else acc_buf[:c]
-        if weight.shape[0] == 1:
-            torch.addcmul(bias, y, weight[0:1], out=target)
+        y = _relu_chunk(x2d[s:e], y_buf[: e - s])
+        target = out[s:e] if out.dtype == cdt else acc_buf[: e - s]
+        if len(coef) == 1:
+            torch.addcmul(bias, y, coef[0], out=target)
         else:
-            acc = _horner_scalar(weight, y, acc_buf[:c])
-            torch.addcmul(bias, acc, y, out=target)
-        if target.data_ptr() != out[start:stop].data_ptr():
-            out[start:stop].copy_(target)
+            torch.addcmul(bias, _horner_scalar(coef, y, acc_buf[: e - s]), y, out=target)
+        if out.dtype != cdt:
+            out[s:e].copy_(target)
 
     if out.numel():
         run_chunks(n_rows, width, x2d.device, body, lambda chunk: _buffers(x2d, chunk, cdt, 2))
@@ -77,37 +76,34 @@ def polyrelu_backward_torch(
     cdt = compute_dtype(x2d.dtype)
     dx = torch.empty_like(x2d)
     deriv = weight * torch.arange(order, 0, -1, dtype=cdt, device=x2d.device)  # p w_p, highest first
-    n_chunks = -(-n_rows // rows_per_chunk(n_rows, width, x2d.device)) if n_rows else 0
-    partial = torch.zeros(max(n_chunks, 1), order + 1, dtype=cdt, device=x2d.device)  # [sum g y^p, sum g]
+    deriv_coef = list(deriv.reshape(-1, 1).unbind(0))
+    row_sums = torch.zeros(order + 1, n_rows, dtype=cdt, device=x2d.device)  # sum_j g y**p per row, sum g
 
     def make_buffers(chunk: int):
         return _cast_buffer(g2d, chunk, cdt), *_buffers(x2d, chunk, cdt, 3)
 
-    def body(k: int, start: int, stop: int, buffers) -> None:
+    def body(_k: int, s: int, e: int, buffers) -> None:
         gbuf, y_buf, t_buf, acc_buf = buffers
-        c = stop - start
-        gc = _chunk(g2d, start, stop, gbuf)
-        y = _relu_chunk(x2d[start:stop], y_buf[:c])
-        partial[k, order] = gc.sum()
+        c = e - s
+        gc = _chunk(g2d, s, e, gbuf)
+        y = _relu_chunk(x2d[s:e], y_buf[:c])
+        torch.sum(gc, -1, out=row_sums[order, s:e])
         t = torch.mul(gc, y, out=t_buf[:c])
-        partial[k, 0] = t.sum()
+        torch.sum(t, -1, out=row_sums[0, s:e])
         for p in range(2, order + 1):
-            t.mul_(y)  # g y**p
-            partial[k, p - 1] = t.sum()
+            torch.sum(t.mul_(y), -1, out=row_sums[p - 1, s:e])  # g y**p
         if order == 1:
-            gd = torch.mul(gc, deriv[0:1], out=acc_buf[:c])
+            gd = torch.mul(gc, deriv_coef[0], out=acc_buf[:c])
         else:
-            gd = _horner_scalar(deriv, y, acc_buf[:c])  # D(y) = sum_p p w_p y**(p-1)
-            gd.mul_(gc)
-        target = dx[start:stop]
-        if target.dtype == cdt:
-            torch.ops.aten.threshold_backward.grad_input(gd, y, 0, grad_input=target)
+            gd = _horner_scalar(deriv_coef, y, acc_buf[:c]).mul_(gc)  # g D(y), D = sum_p p w_p y**(p-1)
+        if dx.dtype == cdt:
+            torch.ops.aten.threshold_backward.grad_input(gd, y, 0, grad_input=dx[s:e])  # * [x > 0]
         else:
-            target.copy_(torch.ops.aten.threshold_backward(gd, y, 0))
+            dx[s:e].copy_(torch.ops.aten.threshold_backward(gd, y, 0))
 
     if dx.numel():
         run_chunks(n_rows, width, x2d.device, body, make_buffers)
-    totals = partial.sum(0)
+    totals = row_sums.sum(1)
     return dx, totals[:order].flip(0), totals[order:]
 
 
