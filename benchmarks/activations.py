@@ -1,7 +1,7 @@
 """Forward+backward wall time and bytes saved for backward of FFN activations, as one JSON document.
 
 Usage: ``PYTHONPATH=. python benchmarks/activations.py [--rows 4096 --cols 4096 --dtype float32
---device auto --repeats 7 --order 3 --no-compile --quick]``.
+--device auto --repeats 7 --order 3 --threads N --no-compile --quick]``.
 
 Variants (all on an input x of shape (rows, cols), except SwiGLU):
   gelu, relu2 (ReLU(x)**2), swiglu (input (rows, 2*cols) split into halves a, b -> SiLU(a) * b, so its
@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--order", type=int, default=3)
+    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads for this run")
     p.add_argument("--no-compile", action="store_true", help="skip the torch.compile'd references")
     p.add_argument("--quick", action="store_true", help="small shape, 2 repeats, no compile: a smoke test")
     return p
@@ -128,6 +129,8 @@ def run(args: argparse.Namespace) -> dict:
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
                           ("cpu" if args.device == "auto" else args.device))  # fmt: skip
     dtype = DTYPES[args.dtype]
+    if args.threads is not None:  # script entry point: the only place that sets the thread count
+        torch.set_num_threads(args.threads)
     gen = torch.Generator(device=device).manual_seed(0)
     x0 = torch.randn(args.rows, args.cols, device=device, generator=gen).to(dtype)
     g = torch.randn(args.rows, args.cols, device=device, generator=gen).to(dtype)
@@ -152,12 +155,20 @@ def run(args: argparse.Namespace) -> dict:
             r["saved_input_multiples"] = r["saved_bytes"] / input_bytes
     return {
         "config": {
-            "rows": args.rows, "cols": args.cols, "dtype": args.dtype, "device": str(device),
-            "order": args.order, "repeats": args.repeats, "warmup": args.warmup, "quick": args.quick,
-            "threads": torch.get_num_threads(), "torch": torch.__version__,
+            "rows": args.rows,
+            "cols": args.cols,
+            "dtype": args.dtype,
+            "device": str(device),
+            "order": args.order,
+            "repeats": args.repeats,
+            "warmup": args.warmup,
+            "quick": args.quick,
+            "threads": torch.get_num_threads(),
+            "torch": torch.__version__,
             "python": platform.python_version(),
-            "loadavg": os.getloadavg() if hasattr(os, "getloadavg") else None, "input_bytes": input_bytes,
-        },  # fmt: skip
+            "loadavg": os.getloadavg() if hasattr(os, "getloadavg") else None,
+            "input_bytes": input_bytes,
+        },
         "baseline": "gelu",
         "results": results,
     }

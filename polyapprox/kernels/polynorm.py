@@ -13,8 +13,10 @@ checked symbolically in ``tests/kernels/test_symbolic_backward.py``), with S_p =
     dw_p = sum_rows r_p S_p,    db = sum g.
 
 Only the input x and the per-row statistics r_p ((rows, r), tiny) are saved; powers of x are recomputed.
-The CPU path evaluates both polynomials by Horner's rule on row chunks of ~256 KiB, so all temporaries
-stay in cache; statistics are computed in float32 (float64 for float64 input) whatever the input dtype.
+The CPU path makes two passes over row chunks of < 32768 elements (see ``_common.CPU_CHUNK_ELEMS``):
+row statistics first, then Horner's rule for y (or A and Q for dx), with reused chunk buffers that stay in
+cache and no input-sized temporary. Statistics and intermediates are float32 (float64 for float64 input)
+whatever the input dtype; y and dx are returned in the input dtype.
 """
 
 from __future__ import annotations
@@ -178,7 +180,9 @@ def polynorm_backward_torch(
     return dx, dw_by_power.flip(0), dots[order].sum().reshape(1)
 
 
-def _forward(x2d, weight, bias, eps):
+def _forward(
+    x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float
+) -> tuple[torch.Tensor, torch.Tensor]:
     if use_triton(x2d):
         from polyapprox.kernels import triton_kernels
 
@@ -186,7 +190,9 @@ def _forward(x2d, weight, bias, eps):
     return polynorm_forward_torch(x2d, weight, bias, eps)
 
 
-def _backward(x2d, g2d, weight, rstat):
+def _backward(
+    x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor, rstat: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     if use_triton(x2d):
         from polyapprox.kernels import triton_kernels
 
