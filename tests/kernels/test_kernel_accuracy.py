@@ -65,11 +65,13 @@ def test_non_contiguous_input(name):
 
 
 @pytest.mark.parametrize("name", sorted(KERNELS))
-def test_many_row_chunks(name, monkeypatch):
-    """Force tiny CPU chunks (several per call, last one partial) so the chunk loop itself is tested."""
+@pytest.mark.parametrize("workers", [1, 3])
+def test_many_row_chunks(name, workers, monkeypatch):
+    """Tiny CPU chunks (7 per call, last one partial) on 1 or 3 worker threads: the chunk loop itself."""
     import polyapprox.kernels._common as common
 
     monkeypatch.setattr(common, "CPU_CHUNK_ELEMS", 40)
+    monkeypatch.setattr(common, "cpu_workers", lambda n_chunks: workers)
     kernel, reference = KERNELS[name]
     x, weight, bias, grad = _data((7, 3, 11), 3, torch.float32, seed=11)
     errors = compare_to_reference(kernel, reference, x, weight, bias, grad)
