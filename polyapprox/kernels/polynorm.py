@@ -13,7 +13,7 @@ checked symbolically in ``tests/kernels/test_symbolic_backward.py``), with S_p =
     dw_p = sum_rows r_p S_p,    db = sum g.
 
 Only the input x and the per-row statistics r_p ((rows, r), tiny) are saved; powers of x are recomputed.
-The CPU path makes two passes over row chunks of < 32768 elements (see ``_common.CPU_CHUNK_ELEMS``):
+The CPU path makes two passes over row chunks of < 32768 elements (2**18 single-threaded; ``_common``):
 row statistics first, then Horner's rule for y (or A and Q for dx), with reused chunk buffers that stay in
 cache and no input-sized temporary. Statistics and intermediates are float32 (float64 for float64 input)
 whatever the input dtype; y and dx are returned in the input dtype.

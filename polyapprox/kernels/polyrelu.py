@@ -7,7 +7,7 @@ with y = ReLU(x) and w_p = weight[r - p],
     dx  = g * sum_p p w_p y**(p-1) * [x > 0],   dw_p = sum g y**p,   db = sum g.
 
 Only x is saved for backward (the official code stores ReLU(x) plus a checkpoint; paper.md §1.5 item 4).
-The CPU path works on row chunks of < 32768 elements with reused buffers (``_common.CPU_CHUNK_ELEMS``),
+The CPU path works on row chunks of < 32768 elements (2**18 single-threaded; ``_common``) with reused buffers,
 so no input-sized temporary is allocated; reductions and intermediates are float32 (float64 for float64
 input) whatever the input dtype.
 """

@@ -71,6 +71,7 @@ def test_many_row_chunks(name, workers, monkeypatch):
     import polyapprox.kernels._common as common
 
     monkeypatch.setattr(common, "CPU_CHUNK_ELEMS", 40)
+    monkeypatch.setattr(common, "CPU_CHUNK_ELEMS_SERIAL", 40)
     monkeypatch.setattr(common, "cpu_workers", lambda n_chunks: workers)
     kernel, reference = KERNELS[name]
     x, weight, bias, grad = _data((7, 3, 11), 3, torch.float32, seed=11)
