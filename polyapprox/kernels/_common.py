@@ -15,13 +15,13 @@ import torch
 #: threads, each owning a contiguous block of chunks (torch ops release the GIL).
 #: Why (2-core dev VM, (4096, 4096) fp32, other jobs running): with 2**19-element chunks each op is its own
 #: OpenMP region and, when a core is taken by another process, each barrier waits a scheduler slice;
-#: PolyNorm fwd+bwd then cost 170-360 ns/element, against 37-46 ns/element with this scheme
+#: PolyNorm fwd+bwd then cost 220-365 ns/element, against 37-46 ns/element with this scheme
 #: (GELU: 15-17). With 1 thread and no contention, 2**19 chunks gave 21 ns/element.
 CPU_CHUNK_ELEMS = 32767
 
 #: Elements per chunk when torch runs single-threaded (no OpenMP regions, so no barrier to avoid): larger
-#: chunks (1 MiB fp32 buffers, L2-sized) cut the per-op Python overhead. 2**19 vs 32767 elements measured
-#: 21 vs 27 ns/element for PolyNorm fwd+bwd at 1 thread, (4096, 4096) fp32, on the dev VM.
+#: chunks (1 MiB fp32 buffers, L2-sized) cut the per-op Python overhead. At 1 thread, (4096, 4096) fp32,
+#: dev VM: 2**18-2**19-element chunks gave ~21-25 ns/element for PolyNorm fwd+bwd, 32767 gave ~28.
 CPU_CHUNK_ELEMS_SERIAL = 1 << 18
 
 #: At most this many worker threads: the Python-side overhead per op holds the GIL, so more workers
