@@ -9,6 +9,10 @@ Conventions (pinned by golden tests, see ``tests/nn``):
   ``N(u) = u / sqrt(mean(u**2, -1) + eps)``, ``eps = 1e-6`` (official code, lines 91-95). The paper writes an
   L2 norm; ``N_rms(u) = sqrt(H) * u / ||u||_2`` as eps -> 0 (H = last-dim width).
 
+``impl="auto"`` (default) and ``"fused"`` run the closed-form-backward kernels of ``polyapprox.kernels``
+(Triton on CUDA when installed, a chunked torch path otherwise); ``impl="reference"`` evaluates the plain
+formulas ``polyrelu_reference`` / ``polynorm_reference`` under autograd.
+
 These are *modules*; ``polyapprox.net.PolyReLU`` is the exact activation *spec* of a ``Net``.
 """
 

@@ -1,4 +1,7 @@
-"""PolyReLU, PolyNorm and comparison activations as ``torch.nn.Module``s (reference formulas).
+"""PolyReLU, PolyNorm and comparison activations as ``torch.nn.Module``s.
+
+PolyReLU/PolyNorm run the fused kernels of ``polyapprox.kernels`` by default (``impl="auto"``/``"fused"``)
+and the plain formulas ``polyrelu_reference``/``polynorm_reference`` with ``impl="reference"``.
 
 Source: Zhuo et al., "Polynomial Composition Activations", ICLR 2025, Eqs. (2)-(3), and the official
 code's ``poly`` / ``polynorm`` (see ``polyapprox/nn/__init__.py``).
@@ -11,8 +14,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from polyapprox.errors import ConfigError
+from polyapprox.kernels import POLYNORM_EPS, polynorm, polyrelu
 
-EPS = 1e-6  # PolyNorm's eps, added to the mean inside the root (official code)
+EPS = POLYNORM_EPS  # PolyNorm's eps, added to the mean inside the root (official code)
+
+#: ``impl`` values: "auto" and "fused" use ``polyapprox.kernels`` (closed-form backward, Triton on CUDA
+#: when available); "reference" evaluates the plain formula with autograd.
+IMPLS = ("auto", "reference", "fused")
 
 
 def _check_order(order: int) -> int:
@@ -53,7 +61,7 @@ class _PolyBase(nn.Module):
     def __init__(self, order: int = 3, impl: str = "auto") -> None:
         super().__init__()
         self.order = _check_order(order)
-        if impl not in ("auto", "reference", "fused"):
+        if impl not in IMPLS:
             raise ConfigError(f"impl: unknown {impl!r}; choose from auto, reference, fused")
         self.impl = impl
         self.weight = nn.Parameter(torch.full((order,), 1.0 / order))
@@ -67,7 +75,9 @@ class PolyReLU(_PolyBase):
     """PolyReLU_r(x) = sum_{i=1}^r a_i ReLU(x)^i + a_0 (paper Eq. 2); weight[0] = a_r, bias = a_0."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return polyrelu_reference(x, self.weight, self.bias)
+        if self.impl == "reference":
+            return polyrelu_reference(x, self.weight, self.bias)
+        return polyrelu(x, self.weight, self.bias)
 
 
 class PolyNorm(_PolyBase):
@@ -78,7 +88,9 @@ class PolyNorm(_PolyBase):
         self.eps = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return polynorm_reference(x, self.weight, self.bias, self.eps)
+        if self.impl == "reference":
+            return polynorm_reference(x, self.weight, self.bias, self.eps)
+        return polynorm(x, self.weight, self.bias, self.eps)
 
 
 class ReLUk(nn.Module):

@@ -1,0 +1,184 @@
+"""Forward+backward wall time and bytes saved for backward of FFN activations, as one JSON document.
+
+Usage: ``PYTHONPATH=. python benchmarks/activations.py [--rows 4096 --cols 4096 --dtype float32
+--device auto --repeats 7 --order 3 --threads N --no-compile --quick]``.
+
+Variants (all on an input x of shape (rows, cols), except SwiGLU):
+  gelu, relu2 (ReLU(x)**2), swiglu (input (rows, 2*cols) split into halves a, b -> SiLU(a) * b, so its
+  output has the same (rows, cols) shape as the others), polyrelu/polynorm ``_reference`` (plain formula,
+  eager autograd), ``_reference_compiled`` (torch.compile of the plain formula; its first call is timed
+  separately as compile_seconds, failures are reported, not raised) and ``_fused`` (polyapprox.kernels).
+Timing: fresh leaf x per repeat (cloned outside the timed region), y = f(x); y.backward(g) timed, median
+of ``--repeats`` after ``--warmup`` untimed calls. Ratios are to GELU eager measured in the same run.
+Saved bytes: sum over distinct tensors packed by ``torch.autograd.graph.saved_tensors_hooks``.
+Progress goes to stderr, the JSON document alone to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+from polyapprox.kernels import polynorm, polyrelu
+from polyapprox.nn import polynorm_reference, polyrelu_reference
+
+DTYPES = {
+    "float32": torch.float32,
+    "float64": torch.float64,
+    "bfloat16": torch.bfloat16,
+    "float16": torch.float16,
+}
+QUICK = {"rows": 64, "cols": 256, "repeats": 2, "warmup": 1}
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--rows", type=int, default=4096)
+    p.add_argument("--cols", type=int, default=4096)
+    p.add_argument("--dtype", choices=sorted(DTYPES), default="float32")
+    p.add_argument("--device", default="auto", help="auto (cuda if available, else cpu), cpu, cuda")
+    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--order", type=int, default=3)
+    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads for this run")
+    p.add_argument("--no-compile", action="store_true", help="skip the torch.compile'd references")
+    p.add_argument("--quick", action="store_true", help="small shape, 2 repeats, no compile: a smoke test")
+    return p
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _fwd_bwd(fn: Callable, x0: torch.Tensor, g: torch.Tensor) -> float:
+    x = x0.clone().requires_grad_(True)
+    _sync(x0.device)
+    start = time.perf_counter()
+    fn(x).backward(g)
+    _sync(x0.device)
+    return time.perf_counter() - start
+
+
+def _saved_bytes(fn: Callable, x0: torch.Tensor) -> int:
+    seen: dict[tuple, int] = {}
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        key = (t.data_ptr(), t.numel(), t.dtype, tuple(t.stride()))
+        seen[key] = t.numel() * t.element_size()
+        return t
+
+    x = x0.clone().requires_grad_(True)
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        fn(x)
+    return sum(seen.values())
+
+
+def _variants(order: int, device: torch.device, dtype: torch.dtype) -> dict[str, Callable]:
+    pdt = torch.float64 if dtype == torch.float64 else torch.float32
+    weight = torch.full((order,), 1.0 / order, device=device, dtype=pdt, requires_grad=True)
+    bias = torch.zeros(1, device=device, dtype=pdt, requires_grad=True)
+
+    def swiglu(x):
+        a, b = x.chunk(2, dim=-1)
+        return F.silu(a) * b
+
+    return {
+        "gelu": F.gelu,
+        "relu2": lambda x: F.relu(x).pow(2),
+        "swiglu": swiglu,
+        "polyrelu_reference": lambda x: polyrelu_reference(x, weight.to(x.dtype), bias.to(x.dtype)),
+        "polynorm_reference": lambda x: polynorm_reference(x, weight.to(x.dtype), bias.to(x.dtype)),
+        "polyrelu_fused": lambda x: polyrelu(x, weight, bias),
+        "polynorm_fused": lambda x: polynorm(x, weight, bias),
+    }
+
+
+def _measure(fn: Callable, x0: torch.Tensor, g: torch.Tensor, repeats: int, warmup: int) -> dict:
+    for _ in range(warmup):
+        _fwd_bwd(fn, x0, g)
+    times = [_fwd_bwd(fn, x0, g) for _ in range(repeats)]
+    return {"seconds": statistics.median(times), "seconds_all": times, "saved_bytes": _saved_bytes(fn, x0)}
+
+
+def _compiled(fn: Callable, x0: torch.Tensor, g: torch.Tensor, repeats: int, warmup: int) -> dict:
+    try:
+        compiled = torch.compile(fn)
+        compile_seconds = _fwd_bwd(compiled, x0, g)  # first call: tracing + codegen + C++/Triton build
+        result = _measure(compiled, x0, g, repeats, warmup)
+    except Exception as exc:  # noqa: BLE001 - any compile failure is a result to report, not a crash
+        return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]}
+    return result | {"compile_seconds": compile_seconds}
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Run all variants; returns the JSON-able result document."""
+    if args.quick:
+        for key, value in QUICK.items():
+            setattr(args, key, value)
+        args.no_compile = True
+    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
+                          ("cpu" if args.device == "auto" else args.device))  # fmt: skip
+    dtype = DTYPES[args.dtype]
+    if args.threads is not None:  # script entry point: the only place that sets the thread count
+        torch.set_num_threads(args.threads)
+    gen = torch.Generator(device=device).manual_seed(0)
+    x0 = torch.randn(args.rows, args.cols, device=device, generator=gen).to(dtype)
+    g = torch.randn(args.rows, args.cols, device=device, generator=gen).to(dtype)
+    x0_wide = torch.randn(args.rows, 2 * args.cols, device=device, generator=gen).to(dtype)  # SwiGLU [a, b]
+    results: dict[str, dict] = {}
+    variants = _variants(args.order, device, dtype)
+    for name, fn in variants.items():
+        print(f"benchmark: {name}", file=sys.stderr)
+        results[name] = _measure(fn, x0_wide if name == "swiglu" else x0, g, args.repeats, args.warmup)
+    for name in ("polyrelu_reference", "polynorm_reference"):
+        key = name + "_compiled"
+        if args.no_compile:
+            results[key] = {"error": "skipped (--no-compile or --quick)"}
+            continue
+        print(f"benchmark: {key} (compiling)", file=sys.stderr)
+        results[key] = _compiled(variants[name], x0, g, args.repeats, args.warmup)
+    base = results["gelu"]["seconds"]
+    input_bytes = x0.numel() * x0.element_size()
+    for r in results.values():
+        if "seconds" in r:
+            r["ratio_to_gelu"] = r["seconds"] / base
+            r["saved_input_multiples"] = r["saved_bytes"] / input_bytes
+    return {
+        "config": {
+            "rows": args.rows,
+            "cols": args.cols,
+            "dtype": args.dtype,
+            "device": str(device),
+            "order": args.order,
+            "repeats": args.repeats,
+            "warmup": args.warmup,
+            "quick": args.quick,
+            "threads": torch.get_num_threads(),
+            "torch": torch.__version__,
+            "python": platform.python_version(),
+            "loadavg": os.getloadavg() if hasattr(os, "getloadavg") else None,
+            "input_bytes": input_bytes,
+        },
+        "baseline": "gelu",
+        "results": results,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    print(json.dumps(run(args), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Helpers shared by the PolyCom kernels: compute dtype, row chunking and workers, back-end choice."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import torch
+
+#: Elements per row chunk on CPU: just under ATen's intra-op GRAIN_SIZE (32768), so every chunk op runs
+#: serially on the calling thread (no OpenMP region, hence no barrier) and its few chunk-sized buffers
+#: (allocated once per worker, reused) stay in L1/L2. Parallelism comes from ``cpu_workers`` Python
+#: threads, each owning a contiguous block of chunks (torch ops release the GIL).
+#: Why (2-core dev VM, (4096, 4096) fp32, other jobs running): with 2**19-element chunks each op is its own
+#: OpenMP region and, when a core is taken by another process, each barrier waits a scheduler slice;
+#: PolyNorm fwd+bwd then cost 220-365 ns/element, against 37-46 ns/element with this scheme
+#: (GELU: 15-17). With 1 thread and no contention, 2**19 chunks gave 21 ns/element.
+CPU_CHUNK_ELEMS = 32767
+
+#: Elements per chunk when torch runs single-threaded (no OpenMP regions, so no barrier to avoid): larger
+#: chunks (1 MiB fp32 buffers, L2-sized) cut the per-op Python overhead. At 1 thread, (4096, 4096) fp32,
+#: dev VM: 2**18-2**19-element chunks gave ~21-25 ns/element for PolyNorm fwd+bwd, 32767 gave ~28.
+CPU_CHUNK_ELEMS_SERIAL = 1 << 18
+
+#: At most this many worker threads: the Python-side overhead per op holds the GIL, so more workers
+#: stop paying off.
+MAX_CPU_WORKERS = 4
+
+
+def compute_dtype(dtype: torch.dtype) -> torch.dtype:
+    """Statistics and intermediate dtype: float64 for float64 input, float32 for everything else."""
+    return torch.float64 if dtype == torch.float64 else torch.float32
+
+
+def rows_per_chunk(n_rows: int, width: int, device: torch.device) -> int:
+    """Rows processed together: at most CPU_CHUNK_ELEMS elements (>= 1 row) on CPU, all rows elsewhere."""
+    if device.type != "cpu":
+        return max(n_rows, 1)
+    target = CPU_CHUNK_ELEMS_SERIAL if torch.get_num_threads() == 1 else CPU_CHUNK_ELEMS
+    return max(1, min(n_rows, target // max(width, 1)))
+
+
+def run_chunks(
+    n_rows: int,
+    width: int,
+    device: torch.device,
+    body: Callable[[int, int, int, Any], None],
+    make_buffers: Callable[[int], Any],
+) -> int:
+    """Call ``body(k, start, stop, buffers)`` for every row chunk k; returns the number of chunks.
+
+    On CPU the chunks are split into contiguous groups, one per worker thread (``cpu_workers``); each
+    worker allocates its own ``make_buffers(rows_per_chunk)`` once. Bodies must write disjoint outputs.
+    """
+    chunk = rows_per_chunk(n_rows, width, device)
+    spans = [(k, start, stop) for k, (start, stop) in enumerate(row_chunks(n_rows, chunk))]
+    workers = cpu_workers(len(spans)) if device.type == "cpu" else 1
+
+    def work(group: list[tuple[int, int, int]]) -> None:
+        with torch.no_grad():  # grad mode is thread-local: worker threads start with it on
+            buffers = make_buffers(chunk)
+            for k, start, stop in group:
+                body(k, start, stop, buffers)
+
+    if workers <= 1:
+        work(spans)
+        return len(spans)
+    size = -(-len(spans) // workers)
+    groups = [spans[i : i + size] for i in range(0, len(spans), size)]
+    with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+        for done in [pool.submit(work, group) for group in groups]:
+            done.result()  # re-raise any worker exception
+    return len(spans)
+
+
+def cpu_workers(n_chunks: int) -> int:
+    """Worker threads for ``n_chunks`` CPU chunks: torch's intra-op thread count, capped."""
+    return max(1, min(torch.get_num_threads(), MAX_CPU_WORKERS, n_chunks // 2))
+
+
+def row_chunks(n_rows: int, chunk: int) -> Iterator[tuple[int, int]]:
+    """(start, stop) row ranges of length ``chunk`` covering ``range(n_rows)``."""
+    for start in range(0, n_rows, chunk):
+        yield start, min(start + chunk, n_rows)
+
+
+def triton_available() -> bool:
+    """True when the ``triton`` package can be imported (never imported here)."""
+    return importlib.util.find_spec("triton") is not None
+
+
+#: Input dtypes the Triton kernels handle (float64 on CUDA uses the torch path).
+TRITON_DTYPES = (torch.float16, torch.bfloat16, torch.float32)
+
+
+def use_triton(x: torch.Tensor) -> bool:
+    """The Triton back end is used for CUDA float16/bfloat16/float32 tensors when triton is installed."""
+    return x.is_cuda and x.dtype in TRITON_DTYPES and triton_available()
+
+
+def as_rows(x: torch.Tensor) -> torch.Tensor:
+    """View (or copy, when not viewable) ``x`` as a contiguous (rows, H) matrix, H = last dim."""
+    width = x.shape[-1] if x.dim() > 0 else 1
+    return x.reshape(-1, width).contiguous()
+
+
+def check_params(weight: torch.Tensor, bias: torch.Tensor) -> None:
+    """weight must be 1-D with r >= 1 entries, bias a single value (shape (1,))."""
+    from polyapprox.errors import InvalidDataError
+
+    if weight.dim() != 1 or weight.shape[0] < 1:
+        raise InvalidDataError(f"weight: shape {tuple(weight.shape)}; expected (r,) with r >= 1")
+    if bias.numel() != 1:
+        raise InvalidDataError(f"bias: shape {tuple(bias.shape)}; expected (1,)")

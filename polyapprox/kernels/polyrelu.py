@@ -1,0 +1,152 @@
+"""PolyReLU with a closed-form backward, as a ``torch.autograd.Function`` for any order r >= 1.
+
+Math (paper Eq. 2, official code ``poly`` with ``weight[0]`` on the highest power, paper.md §1.2, §1.5):
+with y = ReLU(x) and w_p = weight[r - p],
+
+    out = sum_{p=1}^r w_p y**p + b                         (Horner: ((w_r y + w_{r-1}) y ...) y + b)
+    dx  = g * sum_p p w_p y**(p-1) * [x > 0],   dw_p = sum g y**p,   db = sum g.
+
+Only x is saved for backward (the official code stores ReLU(x) plus a checkpoint; paper.md §1.5 item 4).
+The CPU path works on row chunks of < 32768 elements (2**18 single-threaded; ``_common``) with reused buffers,
+so no input-sized temporary is allocated; reductions and intermediates are float32 (float64 for float64
+input) whatever the input dtype.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from polyapprox.kernels._common import (
+    as_rows,
+    check_params,
+    compute_dtype,
+    run_chunks,
+    use_triton,
+)
+from polyapprox.kernels.polynorm import _buffers, _cast_buffer, _chunk
+
+
+def _horner_scalar(coef: list[torch.Tensor], y: torch.Tensor, acc: torch.Tensor) -> torch.Tensor:
+    """sum_i coef[i] * y**(d - 1 - i), coef d >= 2 one-element tensors, highest power first, into ``acc``.
+
+    Horner: ((coef[0] y + coef[1]) y + ...) y + coef[d - 1].
+    """
+    torch.addcmul(coef[1], y, coef[0], out=acc)
+    for c in coef[2:]:
+        torch.addcmul(c, acc, y, out=acc)
+    return acc
+
+
+def _relu_chunk(xc: torch.Tensor, y_buf: torch.Tensor) -> torch.Tensor:
+    """ReLU(xc) written into ``y_buf`` (compute dtype), casting on the way when needed."""
+    if xc.dtype == y_buf.dtype:
+        return torch.clamp_min(xc, 0, out=y_buf)
+    return y_buf.copy_(xc).clamp_min_(0)
+
+
+def polyrelu_forward_torch(x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """Forward on a contiguous (N, H) matrix; ``weight``/``bias`` already in the compute dtype."""
+    n_rows, width = x2d.shape
+    cdt = compute_dtype(x2d.dtype)
+    out = torch.empty_like(x2d)
+    coef = list(weight.reshape(-1, 1).unbind(0))  # one-element views, weight[0] = w_r first
+    bias = bias.reshape(1)
+
+    def body(_k: int, s: int, e: int, buffers) -> None:
+        y_buf, acc_buf = buffers
+        y = _relu_chunk(x2d[s:e], y_buf[: e - s])
+        target = out[s:e] if out.dtype == cdt else acc_buf[: e - s]
+        if len(coef) == 1:
+            torch.addcmul(bias, y, coef[0], out=target)
+        else:
+            torch.addcmul(bias, _horner_scalar(coef, y, acc_buf[: e - s]), y, out=target)
+        if out.dtype != cdt:
+            out[s:e].copy_(target)
+
+    if out.numel():
+        run_chunks(n_rows, width, x2d.device, body, lambda chunk: _buffers(x2d, chunk, cdt, 2))
+    return out
+
+
+def polyrelu_backward_torch(
+    x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Closed-form backward. Returns (dx in x's dtype, dw (r,), db (1,)), dw/db in the compute dtype."""
+    n_rows, width = x2d.shape
+    order = weight.shape[0]
+    cdt = compute_dtype(x2d.dtype)
+    dx = torch.empty_like(x2d)
+    deriv = weight * torch.arange(order, 0, -1, dtype=cdt, device=x2d.device)  # p w_p, highest first
+    deriv_coef = list(deriv.reshape(-1, 1).unbind(0))
+    row_sums = torch.zeros(order + 1, n_rows, dtype=cdt, device=x2d.device)  # sum_j g y**p per row, sum g
+
+    def make_buffers(chunk: int):
+        return _cast_buffer(g2d, chunk, cdt), *_buffers(x2d, chunk, cdt, 3)
+
+    def body(_k: int, s: int, e: int, buffers) -> None:
+        gbuf, y_buf, t_buf, acc_buf = buffers
+        c = e - s
+        gc = _chunk(g2d, s, e, gbuf)
+        y = _relu_chunk(x2d[s:e], y_buf[:c])
+        torch.sum(gc, -1, out=row_sums[order, s:e])
+        t = torch.mul(gc, y, out=t_buf[:c])
+        torch.sum(t, -1, out=row_sums[0, s:e])
+        for p in range(2, order + 1):
+            torch.sum(t.mul_(y), -1, out=row_sums[p - 1, s:e])  # g y**p
+        if order == 1:
+            gd = torch.mul(gc, deriv_coef[0], out=acc_buf[:c])
+        else:
+            gd = _horner_scalar(deriv_coef, y, acc_buf[:c]).mul_(gc)  # g D(y), D = sum_p p w_p y**(p-1)
+        if dx.dtype == cdt:
+            torch.ops.aten.threshold_backward.grad_input(gd, y, 0, grad_input=dx[s:e])  # * [x > 0]
+        else:
+            dx[s:e].copy_(torch.ops.aten.threshold_backward(gd, y, 0))
+
+    if dx.numel():
+        run_chunks(n_rows, width, x2d.device, body, make_buffers)
+    totals = row_sums.sum(1)
+    return dx, totals[:order].flip(0), totals[order:]
+
+
+class PolyReLUFunction(torch.autograd.Function):
+    """out = PolyReLU(x; weight, bias) elementwise; saves only x (and the r + 1 parameters)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        cdt = compute_dtype(x.dtype)
+        w = weight.detach().to(cdt)
+        b = bias.detach().to(cdt).reshape(1)
+        x2d = as_rows(x)
+        if use_triton(x2d):
+            from polyapprox.kernels import triton_kernels
+
+            out = triton_kernels.polyrelu_forward(x2d, w, b)
+        else:
+            out = polyrelu_forward_torch(x2d, w, b)
+        ctx.save_for_backward(x, weight)
+        ctx.bias_dtype = bias.dtype
+        return out.view(x.shape)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        x, weight = ctx.saved_tensors
+        cdt = compute_dtype(x.dtype)
+        x2d, g2d, w = as_rows(x), as_rows(grad.to(x.dtype)), weight.detach().to(cdt)
+        if use_triton(x2d):
+            from polyapprox.kernels import triton_kernels
+
+            dx, dw, db = triton_kernels.polyrelu_backward(x2d, g2d, w)
+        else:
+            dx, dw, db = polyrelu_backward_torch(x2d, g2d, w)
+        need_x, need_w, need_b = ctx.needs_input_grad
+        return (
+            dx.view(x.shape) if need_x else None,
+            dw.to(weight.dtype) if need_w else None,
+            db.to(ctx.bias_dtype) if need_b else None,
+        )
+
+
+def polyrelu(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """Fused PolyReLU: elementwise, any shape; weight (r,) highest power first, bias (1,)."""
+    check_params(weight, bias)
+    return PolyReLUFunction.apply(x, weight, bias)

@@ -1,0 +1,31 @@
+"""benchmarks/activations.py --quick prints one JSON document with every variant."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "activations.py"
+VARIANTS = {
+    "gelu", "relu2", "swiglu", "polyrelu_reference", "polynorm_reference", "polyrelu_fused", "polynorm_fused",
+    "polyrelu_reference_compiled", "polynorm_reference_compiled",
+}  # fmt: skip
+
+
+def test_quick_benchmark_json(capsys):
+    spec = importlib.util.spec_from_file_location("benchmark_activations", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--quick", "--device", "cpu"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["baseline"] == "gelu"
+    assert set(doc["results"]) == VARIANTS
+    assert doc["results"]["gelu"]["ratio_to_gelu"] == 1.0
+    assert (doc["config"]["rows"], doc["config"]["cols"]) == (64, 256)
+    for name in VARIANTS - {"polyrelu_reference_compiled", "polynorm_reference_compiled"}:
+        result = doc["results"][name]
+        assert result["seconds"] > 0
+        assert result["saved_bytes"] > 0
+    # ours keeps one input-sized tensor (+ tiny per-row statistics); the references keep several
+    assert doc["results"]["polynorm_fused"]["saved_input_multiples"] < 1.1
+    assert doc["results"]["polynorm_reference"]["saved_input_multiples"] >= 3
+    assert "skipped" in doc["results"]["polynorm_reference_compiled"]["error"]
