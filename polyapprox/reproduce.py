@@ -31,8 +31,8 @@ class ReproduceConfig:
     rate_pairs: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (1, 3), (1, 4), (2, 1), (2, 2), (2, 3), (3, 2))
     relu_pairs: tuple[tuple[int, int], ...] = ((1, 2), (1, 3), (2, 2))
     # trained FFN sweeps
-    ffn_widths: tuple[int, ...] = (8, 16, 32, 64)
-    ffn_steps: int = 1500
+    ffn_widths: tuple[int, ...] = (4, 8, 16, 32)
+    ffn_steps: int = 1000
     ffn_seeds: int = 1
     # LM comparison
     lm_sizes: tuple[str, ...] = ("tiny",)

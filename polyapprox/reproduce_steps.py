@@ -119,22 +119,33 @@ def lemma2_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
 
 @step("ffn", "trained FFN blocks (six activations) against the Theorem 3 construction")
 def ffn_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
+    import torch
+
+    targets, figures = [], []
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small widths: one thread is fastest (measured); restored below
+    try:
+        for name in FFN_TARGETS:
+            targets.append(_ffn_target(cfg, out, name, figures))
+    finally:
+        torch.set_num_threads(threads)
+    return {"targets": targets, "figures": figures}
+
+
+def _ffn_target(cfg: ReproduceConfig, out: Path, name: str, figures: list[str]) -> dict[str, Any]:
     from polyapprox.train.ffn import TrainConfig
     from polyapprox.train.ffn_plot import plot_sweep
     from polyapprox.train.ffn_sweep import Sweep, SweepConfig
 
-    targets, figures = [], []
-    for name in FFN_TARGETS:
-        scfg = SweepConfig(target=name, widths=cfg.ffn_widths, seeds=cfg.ffn_seeds,
-                           train=TrainConfig(steps=cfg.ffn_steps, lbfgs_steps=cfg.ffn_steps // 5,
-                                             device="cpu" if cfg.device == "auto" else cfg.device))
-        payload = Sweep(scfg, out / "ffn" / name, resume=True).run()
-        targets.append({"target": name, "dim": payload["dim"], "activations": {
-            act: {"points": s["points"], "fit": s["fit"]} for act, s in payload["activations"].items()},
-            "construction": {**payload["construction"]["fit"],
-                             "best_error": min(p["sup_error"] for p in payload["construction"]["points"])}})
-        figures.append(_save(plot_sweep(payload), out, f"ffn_{name}"))
-    return {"targets": targets, "figures": figures}
+    scfg = SweepConfig(target=name, widths=cfg.ffn_widths, seeds=cfg.ffn_seeds,
+                       train=TrainConfig(steps=cfg.ffn_steps, lbfgs_steps=cfg.ffn_steps // 5,
+                                         device="cpu" if cfg.device == "auto" else cfg.device))
+    payload = Sweep(scfg, out / "ffn" / name, resume=True).run()
+    figures.append(_save(plot_sweep(payload), out, f"ffn_{name}"))
+    return {"target": name, "dim": payload["dim"], "activations": {
+        act: {"points": s["points"], "fit": s["fit"]} for act, s in payload["activations"].items()},
+        "construction": {**payload["construction"]["fit"],
+                         "best_error": min(p["sup_error"] for p in payload["construction"]["points"])}}
 
 
 @step("lm", "transformer LMs with each FFN activation (byte-level, stdlib corpus)")
