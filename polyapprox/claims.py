@@ -174,7 +174,7 @@ def compute_claims(results: Results, preset: str = "quick") -> list[Claim]:
         ("PolyNorm's closed-form backward equals the gradient; code's RMS norm = sqrt(H) x paper's L2 norm",
          "paper.md 1.5-1.6", "polyapprox verify --only polynorm", _verify_family(results, ("polynorm.",))),
         ("Order r = 3 risks low-precision overflow (fp16: |x| > 6.35 for r = 3, > 4 for r = 4)",
-         "paper 4.3 / paper.md 1.6", "python -m polyapprox.kernels.tolerances", _overflow()),
+         "paper 4.3 / paper.md 1.6", "pytest tests/kernels -k overflow", _overflow()),
         ("Parameter matching: SwiGLU hidden 5504 (3 matrices) = 2-matrix FFN hidden 8256 at d = 2048",
          "paper 4.1 / paper.md 3.1", "arithmetic", _param_matching()),
         ("PolyNorm and PolyReLU reach lower validation loss than SwiGLU at equal parameters",

@@ -9,6 +9,7 @@ from those JSON results by ``polyapprox.claims`` and the report is rendered by `
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -58,7 +59,8 @@ def step(name: str, description: str) -> Callable[[Step], Step]:
 
 
 def _config_dict(cfg: ReproduceConfig) -> dict[str, Any]:
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(cfg).items()}
+    """The config as it reads back from JSON (tuples become lists), so saved and current configs compare."""
+    return json.loads(json.dumps(dataclasses.asdict(cfg)))
 
 
 def run_steps(cfg: ReproduceConfig, out: Path, resume: bool, only: tuple[str, ...] | None = None,
