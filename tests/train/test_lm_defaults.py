@@ -10,7 +10,7 @@ import pytest
 from polyapprox.cli import main
 from polyapprox.nn.activations import ACTIVATIONS
 
-# "Well below" ln 256: at most half the uniform-prediction loss (measured defaults: ~1.9-2.1 nats/byte).
+# "Well below" ln 256: at most half the uniform-prediction loss (measured defaults: 2.00-2.15 nats/byte).
 WELL_BELOW_UNIFORM = 0.5 * math.log(256)
 
 
