@@ -93,14 +93,26 @@ def _stderr(msg: str) -> None:
 
 
 def _text(payload: dict, out: str) -> str:
-    lines = [f"{'activation':<10} {'size':<7} {'params':>10} {'tokens':>11} {'val_loss':>9} {'tok/s':>10}"]
+    head = f"{'activation':<10} {'size':<7} {'params':>11} {'tokens':>11} {'val_loss':>9} {'tok/s':>9}"
+    lines = [head + f" {'erank_in':>9} {'erank_out':>9} {'cos':>6}"]
     for r in payload["runs"]:
+        cos = sum(r["cosine"]) / len(r["cosine"]) if r["cosine"] else float("nan")
         lines.append(
-            f"{r['activation']:<10} {r['size']:<7} {r['params']:>10,} {r['tokens']:>11,} "
-            f"{r['val_loss']:>9.4f} {r['tokens_per_s']:>10,.0f}"
+            f"{r['activation']:<10} {r['size']:<7} {r['params']:>11,} {r['tokens']:>11,} "
+            f"{r['val_loss']:>9.4f} {r['tokens_per_s']:>9,.0f} {r['erank_mean']['w_in']:>9.2f} "
+            f"{r['erank_mean']['w_out']:>9.2f} {cos:>6.3f}"
         )
+    lines.append("erank: mean over layers of exp(entropy of normalised singular values) of W_in / W_out;")
+    lines.append("cos: mean cosine similarity of consecutive layers' hidden states (paper §4.4)")
     for act, fit in payload["fits"].items():
-        alpha = "n/a" if fit["alpha"] is None else f"{fit['alpha']:.3f}"
-        lines.append(f"fit {act}: alpha = {alpha} ({fit['status']})")
+        if fit["alpha"] is None:
+            lines.append(f"fit {act}: {fit['status']}")
+            continue
+        se = fit["stderr"].get("alpha")
+        pm = f" +- {se:.3f}" if se is not None else ""
+        lines.append(
+            f"fit {act}: L(N) = {fit['E']:.3f} + {fit['A']:.3f} (N/{fit['N_ref']:.3g})^-{fit['alpha']:.3f}"
+            f"{pm} ({fit['status']})"
+        )
     lines.append(f"results: {Path(out) / 'results.json'}")
     return "\n".join(lines)

@@ -150,6 +150,7 @@ def run_sweep(
     init_distributed(device, dist)
     kept = {k: v for k, v in previous.items() if (k[0] not in sweep.activations or k[1] not in sweep.sizes)}
     runs: list[dict[str, Any]] = []
+    plan = []  # every config is built and checked against finished runs before anything trains
     for size in sweep.sizes:
         for act in sweep.activations:
             cfg = lm_config(size, act)
@@ -164,26 +165,29 @@ def run_sweep(
                     raise ConfigError(
                         f"out: {results_path}: run {size}-{act} is from another config ({diff})"
                     )
-                runs.append(done)
-                continue
-            ckpt = out / "runs" / f"{size}-{act}" / "checkpoint.pt"
-            model, res = train_lm(
-                cfg,
-                tcfg,
-                corpus,
-                device=device,
-                checkpoint=ckpt,
-                resume=resume,
-                compile=compile,
-                dist=dist,
-                log=log,
-                label=f"{act}/{size}",
-            )
-            if dist.main:
-                tokens_per_step = tcfg.batch_size * cfg.context * dist.world
-                runs.append(_run_record(act, size, model, res, corpus, wanted, device, tokens_per_step))
-                payload = _payload(sweep, list(kept.values()) + runs, corpus, device, dist)
-                write_json_atomic(results_path, payload)
+            plan.append((size, act, cfg, tcfg, wanted, done))
+    for size, act, cfg, tcfg, wanted, done in plan:
+        if done is not None:
+            runs.append(done)
+            continue
+        ckpt = out / "runs" / f"{size}-{act}" / "checkpoint.pt"
+        model, res = train_lm(
+            cfg,
+            tcfg,
+            corpus,
+            device=device,
+            checkpoint=ckpt,
+            resume=resume,
+            compile=compile,
+            dist=dist,
+            log=log,
+            label=f"{act}/{size}",
+        )
+        if dist.main:
+            tokens_per_step = tcfg.batch_size * cfg.context * dist.world
+            runs.append(_run_record(act, size, model, res, corpus, wanted, device, tokens_per_step))
+            payload = _payload(sweep, list(kept.values()) + runs, corpus, device, dist)
+            write_json_atomic(results_path, payload)
     payload = _payload(sweep, list(kept.values()) + runs, corpus, device, dist)
     if dist.main:
         write_json_atomic(results_path, payload)

@@ -64,8 +64,9 @@ TRAIN_PRESETS: dict[str, tuple[int, int, float, int]] = {
     "base": (10000, 32, 6e-4, 500),
     "large": (20000, 32, 3e-4, 1000),
 }
-#: Validation points per run when ``eval_interval`` is not given.
+#: Validation points per run when ``eval_interval`` is not given; progress lines per run.
 EVALS_PER_RUN = 5
+LOGS_PER_RUN = 20
 
 
 def train_config(size: str, **overrides: object) -> TrainConfig:
@@ -251,6 +252,7 @@ def train_lm(
     if compile:
         train_model = torch.compile(train_model)
     interval = checkpoint_interval or tcfg.eval_interval
+    log_interval = max(1, min(tcfg.eval_interval, tcfg.steps // LOGS_PER_RUN))  # progress lines on stderr
     tokens_per_step = tcfg.batch_size * cfg.context * dist.world
 
     def save() -> None:
@@ -288,7 +290,7 @@ def train_lm(
         optimizer.zero_grad(set_to_none=True)
         pending.append(loss.detach())
         step += 1
-        if step % tcfg.eval_interval == 0 or step == end:
+        if step % log_interval == 0 or step % tcfg.eval_interval == 0 or step == end:
             train_losses.extend(_mean_over_ranks(torch.stack(pending), dist).tolist())
             pending = []
             if device.type == "cuda":

@@ -134,3 +134,17 @@ def test_cuda_without_gpu_exits_2(capsys, tmp_path):
         pytest.skip("a GPU is present")
     code, cap = _run(capsys, "--device", "cuda", "--out", str(tmp_path / "o"))
     assert code == 2 and "cuda" in cap.err
+
+
+def test_resume_continues_from_checkpoint_without_results(capsys, tmp_path, text_folder):
+    """results.json lost after training: --resume rebuilds the record from the checkpoint, no retraining."""
+    out = tmp_path / "out"
+    argv = ["--activations", "relu", *QUICK, "--data", str(text_folder), "--out", str(out), "--json"]
+    assert _run(capsys, *argv)[0] == 0
+    first = json.loads((out / "results.json").read_text())["runs"][0]
+    (out / "results.json").unlink()
+    code, cap = _run(capsys, *argv, "--resume")
+    assert code == 0 and "step" not in cap.err
+    again = json.loads(cap.out)["runs"][0]
+    for key in ("val_loss", "train_loss", "tokens", "steps", "tokens_per_s"):
+        assert again[key] == first[key], key
