@@ -74,7 +74,8 @@ print(cert.status, count_params(net).to_dict())'''),
     ("code", '''from polyapprox.construct.shared import PAPER_SIGMA, vandermonde_weights
 
 for k in (1, 2, 3):
-    print(f"R^{k} =", " + ".join(f"({w}) sigma({j + 1}x)" for j, w in enumerate(vandermonde_weights(PAPER_SIGMA, k))))'''),
+    weights = vandermonde_weights(PAPER_SIGMA, k)
+    print(f"R^{k} =", " + ".join(f"({w}) sigma({j + 1}x)" for j, w in enumerate(weights)))'''),
     ("md", "## Lemma 2: a ReLU network for one PolyReLU unit\n\nThe exact sup error over [-1, 1] "
            "(exact breakpoint propagation) stays below the rigorous bound and below eps; the size grows "
            "linearly in ln(1/eps) (the paper states ln^2)."),
@@ -127,7 +128,8 @@ for p in results[1].points:
     if p.N in poly:
         print(f"N={p.N:3d}: W_relu / W_polyrelu = {p.params / poly[p.N].params:.2f} (q = {p.q})")'''),
     ("md", "## A 2-D target"),
-    ("code", '''res2 = run_sweep(SweepConfig(get_target("sinsin2"), order=2, sizes=(2, 4, 8) if QUICK else (2, 4, 8, 16, 32)))
+    ("code", '''sizes2 = (2, 4, 8) if QUICK else (2, 4, 8, 16, 32)
+res2 = run_sweep(SweepConfig(get_target("sinsin2"), order=2, sizes=sizes2))
 print(f"slope {res2.fit.slope:+.3f}, theory {res2.theory_slope:+.3f}")
 rates_figure([res2.to_dict()])'''),
 ]
