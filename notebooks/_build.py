@@ -12,11 +12,11 @@ import nbformat
 
 HERE = Path(__file__).resolve().parent
 
-SETUP = '''QUICK = True  # quick mode: tiny sizes, runs in well under a minute on 2 CPU cores
-
-%matplotlib inline
-import sys
+SETUP = '''import sys
 from pathlib import Path
+
+QUICK = True  # quick mode: tiny sizes, runs in well under a minute on 2 CPU cores
+%matplotlib inline
 
 ROOT = Path.cwd().resolve()
 while not (ROOT / "polyapprox").is_dir() and ROOT != ROOT.parent:
@@ -45,6 +45,7 @@ CONSTRUCTIONS = [
     ("code", '''from fractions import Fraction
 
 import sympy
+
 from polyapprox.construct.blocks import polynomial_1d_block, power_block, product_block
 from polyapprox.counting import count_params
 from polyapprox.symbolic import prove_equal
@@ -148,13 +149,13 @@ from polyapprox.train.lm_analysis import polycom_coefficients
 from polyapprox.train.lm_train import train_config, train_lm
 
 activations = ("gelu", "polyrelu", "polynorm")
-steps = 10 if QUICK else 240
+steps = 6 if QUICK else 240
 corpus = load_corpus(None, seed=0, max_bytes=200_000 if QUICK else 4_000_000)
 runs, models = [], {}
 for act in activations:
     cfg = lm_config("tiny", act)
-    tcfg = train_config("tiny", steps=steps, batch_size=8 if QUICK else None,
-                        eval_interval=max(1, steps // 2) if QUICK else None, eval_batches=2 if QUICK else 8)
+    tcfg = train_config("tiny", steps=steps, batch_size=4 if QUICK else None,
+                        eval_interval=max(1, steps // 2) if QUICK else None, eval_batches=1 if QUICK else 8)
     model, res = train_lm(cfg, tcfg, corpus, device=torch.device("cpu"), log=None)
     per_step = tcfg.batch_size * cfg.context
     runs.append({"activation": act, "size": "tiny", "params": res.params, "val_loss": res.val_loss,
@@ -171,9 +172,46 @@ plot_loss_curves(runs)'''),
     print(act, polycom_coefficients(models[act]))'''),
 ]
 
+FFN = [
+    ("md", "# 3. Trained FFN blocks against the construction\n\n"
+           "One-hidden-layer FFN blocks (ReLU, GELU, PolyReLU) trained by Adam then L-BFGS on a 1-D target, "
+           "their sup error against parameters, beside the untrained Theorem 3 construction "
+           "(`proofs/theorem3.md`). Training finds *some* approximation; the construction gives a guaranteed "
+           "one with a known rate. Errors are measured with the same code for both (`polyapprox.measure`). "
+           "Needs `polyapprox.train.ffn`. In quick mode training is 60 Adam steps without the L-BFGS polish: "
+           "the trained errors are then far from converged and say nothing about the activations."),
+    ("code", SETUP),
+    ("code", '''from polyapprox.train.ffn import TrainConfig
+from polyapprox.train.ffn_plot import plot_sweep
+from polyapprox.train.ffn_sweep import Sweep, SweepConfig
+
+train = TrainConfig(steps=60, lbfgs_steps=0, eval_every=20, patience=3) if QUICK else TrainConfig()
+activations = ("relu", "polyrelu") if QUICK else ("relu", "gelu", "polyrelu", "polynorm")
+cfg = SweepConfig(target="sin1", activations=activations,
+                  widths=(4, 8) if QUICK else (4, 8, 16, 32, 64), n_train=256 if QUICK else 1024,
+                  n_val=64 if QUICK else 256, train=train, construction_n=3,
+                  grids=(4, 8, 16) if QUICK else (4, 8, 16, 32))
+payload = Sweep(cfg).run()
+for act, series in payload["activations"].items():
+    for p in series["points"]:
+        print(f"{act:9s} width={p['width']:3d} params={p['params']:4d} sup error={p['sup_error']:.3e}")
+for p in payload["construction"]["points"]:
+    print(f"construction N={p['N']:3d} params={p['params']:5d} sup error={p['sup_error']:.3e}")'''),
+    ("code", "plot_sweep(payload)"),
+    ("md", "## Training from the construction\n\nStart from the exact construction (`init=\"construct\"`) "
+           "and train: does optimisation keep, improve or lose the guaranteed error?"),
+    ("code", '''import dataclasses
+
+ccfg = dataclasses.replace(cfg, init="construct", grids=(4,) if QUICK else (4, 8, 16))
+cpayload = Sweep(ccfg).run()
+for p in cpayload["construct_trained"]["construct"]["points"]:
+    print(f"N={p['width']:3d} before {p['before']['sup_error']:.3e} -> after {p['sup_error']:.3e}")'''),
+]
+
 NOTEBOOKS = {
     "01_constructions_and_certificates.ipynb": CONSTRUCTIONS,
     "02_sobolev_rates.ipynb": RATES,
+    "03_trained_ffn_vs_construction.ipynb": FFN,
     "04_lm_comparison.ipynb": LM,
 }
 
