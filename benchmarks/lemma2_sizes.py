@@ -54,10 +54,23 @@ def run(max_exp: int, exact_max_exp: int) -> dict[str, object]:
         out["targets"][name] = {  # type: ignore[index]
             "coeffs": list(coeffs_s),
             "rows": rows,
+            "size_vs_q": _affine_in_q(rows),
             "fit_ln": fit_log_size(eps_l, sizes, 1).to_dict(),
             "fit_ln2": fit_log_size(eps_l, sizes, 2).to_dict(),
         }
     return out
+
+
+def _affine_in_q(rows: list[dict[str, object]]) -> dict[str, object]:
+    """size = c0 + c1 q exactly? (c0, c1) from the two largest distinct q, checked on every row with q >= 2."""
+    by_q = {int(r["q"]): int(r["size"]) for r in rows}  # type: ignore[call-overload]
+    qs = sorted(q for q in by_q if q >= 2)
+    if len(qs) < 2:
+        return {"c0": None, "c1": None, "exact": None}
+    q1, q2 = qs[-2], qs[-1]
+    c1 = Fraction(by_q[q2] - by_q[q1], q2 - q1)
+    c0 = by_q[q2] - c1 * q2
+    return {"c0": str(c0), "c1": str(c1), "exact": all(by_q[q] == c0 + c1 * q for q in qs)}
 
 
 def main() -> int:

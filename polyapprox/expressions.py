@@ -7,6 +7,7 @@ syntax errors and non-finite constants raise ``ExpressionError`` with a one-line
 
 from __future__ import annotations
 
+import tokenize
 from collections.abc import Sequence
 
 import sympy
@@ -60,7 +61,8 @@ def parse_expression(text: str, variables: str | Sequence[str] | Sequence[sympy.
         name = str(exc).split("'")[1] if "'" in str(exc) else str(exc)
         names = ", ".join(s.name for s in syms)
         raise ExpressionError(f"expression {text!r}: unknown name {name!r} (variables: {names})") from None
-    except (SyntaxError, TypeError, ValueError, AttributeError, ZeroDivisionError, sympy.SympifyError) as exc:
+    except (SyntaxError, tokenize.TokenError, TypeError, ValueError, AttributeError, ZeroDivisionError,
+            sympy.SympifyError) as exc:
         raise ExpressionError(f"expression {text!r}: cannot parse ({type(exc).__name__})") from None
     if not isinstance(expr, sympy.Expr):
         raise ExpressionError(f"expression {text!r}: not an arithmetic expression")

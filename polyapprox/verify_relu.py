@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from polyapprox.algebra import compose, linear
+from polyapprox.algebra import add, compose, linear
+from polyapprox.backends.exact import evaluate_exact
 from polyapprox.construct.yarotsky import (
     approx_product_net,
     product_error_bound,
@@ -95,6 +96,46 @@ def product_error_lines(qs: range = range(1, 5), ms: tuple[Fraction, ...] = (Fra
                    "sup |xt(x,y) - xy| on four lines through [-M,M]^2 is <= M^2 4^-q, with equality on x = y",
                    "exact 1-D restriction + breakpoint propagation + exact piecewise maximisation", bad, t0,
                    {"line_sups": worst})
+
+
+def product_by_algebra(q: int, M: Fraction) -> Net:
+    """2M^2 [f_q(|x+y|/2M) - f_q(|x|/2M) - f_q(|y|/2M)] assembled with algebra.add/compose from
+    yarotsky_square(q) and |w.(x,y)|/2M = (R(w.(x,y)) + R(-w.(x,y)))/2M (an independent reference)."""
+    c = 1 / (2 * M)
+
+    def scaled_abs(wx: int, wy: int) -> Net:
+        return Net(2, (Layer.make([[wx, wy], [-wx, -wy]], activations=RELU), Layer.make([[c, c]])))
+
+    sq = yarotsky_square(q)
+    chans = [compose(sq, scaled_abs(1, 1)), compose(sq, scaled_abs(1, 0)), compose(sq, scaled_abs(0, 1))]
+    return add(*chans, weights=[2 * M * M, -2 * M * M, -2 * M * M])
+
+
+def product_error_exact(qs: range = range(1, 7), ms: tuple[Fraction, ...] = (Fraction(1), Fraction(3, 2))
+                        ) -> dict[str, Any]:
+    """sup over [-M,M]^2 of |xt - xy| == M^2 4^-q. Proof: (1) approx_product_net == product_by_algebra as
+    exact Net descriptions, so xt = 2M^2 [f_q(s) - f_q(a) - f_q(b)] on R^2 with s = |x+y|/2M, a, b in [0,1]
+    and xy = 2M^2 [s^2 - a^2 - b^2]; (2) e = f_q - t^2 has exact range [0, 4^-(q+1)] on [0,1] (pieces);
+    (3) so xt - xy = 2M^2 [e(s) - e(a) - e(b)] lies in [-M^2 4^-q, M^2 4^-q / 2]; (4) equality at
+    x = y = M 2^-q by exact evaluation."""
+    t0, bad = time.perf_counter(), []
+    for q in qs:
+        g = propagate(yarotsky_square(q), 0, 1)[0]
+        e_max = sup_error(g, SQUARE)
+        # f_q linear and t^2 convex on each piece: f_q - t^2 is concave there, so its minimum is at a knot
+        e_min = min(y - x * x for x, y in zip(g.xs, g.ys, strict=True))
+        if not (e_max.exact and e_max.lower == square_error_bound(q) and e_min == 0):
+            bad.append(f"q={q}: range of f_q - t^2 is [{e_min}, {e_max.lower}..{e_max.upper}]")
+        for M in ms:
+            if approx_product_net(q, M) != product_by_algebra(q, M):
+                bad.append(f"q={q}, M={M}: net differs from the algebraic assembly")
+            x = M / 2 ** q
+            if evaluate_exact(approx_product_net(q, M), [x, x])[0] - x * x != -product_error_bound(q, M):
+                bad.append(f"q={q}, M={M}: bound not attained at x = y = M 2^-q")
+    return _result("yarotsky.product_error_exact",
+                   f"sup_[-M,M]^2 |xt(x,y) - xy| = M^2 4^-q (q in {list(qs)}, M in {[str(m) for m in ms]})",
+                   "exact Net identity with an algebraic assembly + exact 1-D range of f_q - t^2 + sign argument "
+                   "+ exact evaluation at the maximiser", bad, t0, {"q": list(qs)})
 
 
 def lemma2_error_bound(exps: range = range(2, 9)) -> dict[str, Any]:
@@ -196,6 +237,7 @@ CHECKS: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("yarotsky.square_error_exact", "sup |f_m - x^2| = 2^(-2m-2), m = 1..6", square_error_exact),
     ("yarotsky.square_size", "f_m: W = 8m-3, U = 3m-1, depth m, m = 1..8", square_size),
     ("yarotsky.product_error_lines", "|xt - xy| <= M^2 4^-q on lines, attained", product_error_lines),
+    ("yarotsky.product_error_exact", "sup_[-M,M]^2 |xt - xy| = M^2 4^-q, q = 1..6", product_error_exact),
     ("lemma2.error_bound", "Lemma 2 nets: exact sup error <= bound < eps", lemma2_error_bound),
     ("thm2.lower_bound_pieces", "sup |x^2 - g| >= 1/(8p^2); p <= prod(1+m_l) <= (2U/L)^L", lower_bound_pieces),
     ("thm2.lower_bound_sharp", "1/(8p^2) is attained by f_m - 2^(-2m-3)", lower_bound_sharp),

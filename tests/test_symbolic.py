@@ -107,7 +107,7 @@ def test_random_2d_relu_net_equals_its_max_form_regionwise(rng):
     box = [(-1, 1), (-1, 1)]
     cert = prove_equal(net, expr, (X, Y), domain=box, method="regionwise")
     assert (cert.status, cert.method) == ("proved", "regionwise-polygon")
-    assert cert.regions >= 2 and "Abs-expansion" not in cert.detail  # every unit's sign fixed on every cell
+    assert cert.regions >= 1
     assert prove_equal(net, expr, (X, Y), domain=box).status == "proved"
     bumped = expr + sympy.Max(X - sympy.Rational(1, 3), 0) / 1000
     bad = prove_equal(net, bumped, (X, Y), domain=box)
@@ -243,8 +243,10 @@ def test_2d_piecewise_target_is_proved_with_its_cell_boundaries():
     box = [(-3, 3), (-3, 3)]
     cert = prove_equal(net, target, (X, Y), domain=box)
     assert (cert.status, cert.method) == ("proved", "regionwise-polygon")
-    assert cert.regions == 29  # 5 x 5 boxes, 4 of them cut once more by |psi(x) - psi(y)| = 0
-    assert "14 boundary lines" in cert.detail  # x, y in {-3, -2, -1, 1, 2, 3}, and the diagonals y = +-x
+    # 5 x 5 boxes cut by the target's conditions; the units R_2(psi(x) -+ psi(y)) whose sign changes inside a
+    # box stay in Abs form there (lazy polygons), their pairs cancel algebraically
+    assert cert.regions == 25
+    assert "12 boundary lines" in cert.detail  # x, y in {-3, -2, -1, 1, 2, 3}
     spike = target + sympy.Piecewise((1, sympy.Eq(X, 1) & sympy.Eq(Y, sympy.Rational(1, 2))), (0, True))
     bad = prove_equal(net, spike, (X, Y), domain=box)
     assert bad.counterexample == {"x": Fraction(1), "y": Fraction(1, 2)}
@@ -258,7 +260,8 @@ def test_oblique_cells_prove_an_identity_the_abs_form_cannot():
     assert prove_equal(net, target, (X, Y), method="algebraic").status == "unknown"
     cert = prove_equal(net, target, (X, Y), domain=[(-1, 1), ("-1/2", 2)])
     assert (cert.status, cert.method) == ("proved", "regionwise-polygon")
-    assert prove_equal(net, target, (X, Y)).status == "unknown"  # unbounded R^2: no polygon cells (documented)
+    on_plane = prove_equal(net, target, (X, Y))  # unbounded R^2: box cells, sign cases, affine infeasibility
+    assert on_plane.status == "proved" and "sign cases" in on_plane.detail
     wrong = sympy.Max(sympy.Abs(X + Y), sympy.Abs(X - Y) + (X - Y) / 100)
     bad = prove_equal(net, wrong, (X, Y), domain=[(-1, 1), (-1, 1)])
     assert_refuted_and_verified(net, wrong, bad, (X, Y))
@@ -287,3 +290,40 @@ def test_bounded_2d_box_falls_back_to_box_cells_for_irrational_cuts():
     jump = sympy.Piecewise((X ** 2 - 3, X ** 2 > 3), (0, True)) + Y
     undecided = prove_equal(net, jump, (X, Y), domain=[(-2, 2), (0, 1)])
     assert undecided.status == "unknown" and "irrational hyperplane" in undecided.detail
+
+
+def test_symbols_are_taken_as_real_and_floats_are_refused():
+    plain = sympy.Symbol("x")  # no real=True: the inputs are real anyway
+    assert prove_equal(power_block(2), sympy.Abs(plain) ** 2, (plain,)).status == "proved"
+    cert = prove_equal(identity_block(), sympy.Abs(plain), (plain,))
+    assert cert.status == "refuted" and cert.counterexample["x"] < 0
+    with pytest.raises(ExpressionError, match="floating-point"):
+        prove_equal(identity_block(), sympy.Float(0.5) * X, (X,))
+
+
+def test_curved_boundaries_in_2d_are_proved_by_sign_cases():
+    """R(xy - 1/4): its zero set is a hyperbola, which cells cannot follow; branching on the sign of xy - 1/4
+    (and on xy = 1/4 itself, since the target jumps) proves it."""
+    net = compose(relu_block(), compose(linear([[1]], ["-1/4"]), product_block()))
+    box = [(0, 1), (0, 1)]
+    right = sympy.Piecewise((X * Y - sympy.Rational(1, 4), X * Y > sympy.Rational(1, 4)), (0, True))
+    cert = prove_equal(net, right, (X, Y), domain=box)
+    assert cert.status == "proved" and "sign cases" in cert.detail
+    assert prove_equal(net, sympy.Max(X * Y - sympy.Rational(1, 4), 0), (X, Y), domain=box).status == "proved"
+    wrong = sympy.Piecewise((X * Y - sympy.Rational(1, 5), X * Y > sympy.Rational(1, 4)), (0, True))
+    cert = prove_equal(net, wrong, (X, Y), domain=box)
+    assert_refuted_and_verified(net, wrong, cert, (X, Y))
+    on_curve = sympy.Piecewise((X * Y - sympy.Rational(1, 4), X * Y >= sympy.Rational(1, 4)), (0, True)) + \
+        sympy.Piecewise((1, sympy.Eq(X * Y, sympy.Rational(1, 4))), (0, True))
+    assert prove_equal(net, on_curve, (X, Y), domain=box).status != "proved"  # differs exactly on the curve
+
+
+def test_infeasible_nonlinear_sign_case_stays_unknown():
+    """x = x + max(-(x - y)^2 - 1, 0) holds on R^2, but the empty case (x - y)^2 + 1 < 0 is not affine, so
+    Fourier-Motzkin cannot discard it, and interval enclosures over [-1, 1]^2 are too coarse: unknown (an
+    honest limit, not a refutation). Written as -(x - y)**2 - 1 sympy itself sees the sign: proved."""
+    net = compose(identity_block(), linear([[1, 0]]))
+    expanded = X + sympy.Max(-X ** 2 + 2 * X * Y - Y ** 2 - 1, 0)
+    assert prove_equal(net, expanded, (X, Y)).status == "unknown"
+    assert prove_equal(net, expanded, (X, Y), domain=[(-1, 1), (-1, 1)]).status == "unknown"
+    assert prove_equal(net, X + sympy.Max(-(X - Y) ** 2 - 1, 0), (X, Y)).status == "proved"

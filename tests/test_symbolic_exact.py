@@ -10,6 +10,8 @@ import sympy
 from polyapprox.symbolic.absform import canonical
 from polyapprox.symbolic.algnum import AlgNum, compare, points_between, rational_between, real_roots
 
+pytestmark = pytest.mark.timeout(60)
+
 X, Y = sympy.symbols("x y", real=True)
 
 
@@ -86,3 +88,20 @@ def test_simplest_rational_between(lo, hi, expected):
     assert Fraction(lo) < q < Fraction(hi)
     assert all(not Fraction(lo) < Fraction(p, d) < Fraction(hi) for d in range(1, q.denominator) for p in
                range(int(Fraction(lo) * d) - 1, int(Fraction(hi) * d) + 2))
+
+
+def _row(a, c, strict):
+    return ([Fraction(v) for v in a], Fraction(c), strict)
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    ([_row([1, 0], 0, True), _row([0, 1], 0, True), _row([-1, -1], 0, True)], True),  # x>0, y>0, x+y<0
+    ([_row([1, 0], 0, False), _row([0, 1], 0, False), _row([-1, -1], 0, False)], False),  # x=y=0 solves it
+    ([_row([1, 0], 0, False), _row([-1, 0], 0, True)], True),  # x >= 0 and x < 0
+    ([_row([1, -1], "-1/2", True), _row([-1, 1], "1/3", True)], True),  # x - y > 1/2 and x - y < 1/3
+    ([_row([1, -1], "-1/3", True), _row([-1, 1], "1/2", True)], False),  # 1/3 < x - y < 1/2
+], ids=["strict_cone", "closed_cone_origin", "strict_vs_closed", "gap", "band"])
+def test_fourier_motzkin_infeasibility_is_exact(rows, expected):
+    from polyapprox.symbolic.branching import infeasible
+
+    assert infeasible(rows, 2) is expected

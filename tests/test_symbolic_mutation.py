@@ -4,13 +4,17 @@ proved equal again (polyapprox.mutation)."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 import sympy
 
+from polyapprox.backends.exact import evaluate_exact
 from polyapprox.backends.sympy_expr import to_sympy
 from polyapprox.construct.blocks import identity_block, polynomial_1d_block, power_block, product_block, relu_block
 from polyapprox.mutation import mutants, mutation_outcomes, summary
 from polyapprox.net import RELU, Layer, Net
+from polyapprox.symbolic import expr_value
 from polyapprox.testing import random_net
 
 pytestmark = pytest.mark.timeout(240)
@@ -38,11 +42,17 @@ CASES = [
 ]
 
 
-def _all_caught(outcomes) -> None:
+def _all_caught(outcomes, expr=None, syms=(), domain=None) -> None:
+    """Every mutant refuted (counterexample re-verified) or proved; proved ones also agree at sample points."""
     assert outcomes, "no mutants"
     for o in outcomes:
         assert o.status in ("refuted", "proved"), (o.site, o.certificate)
         assert o.verified, (o.site, o.certificate)
+        if o.status == "proved" and expr is not None:
+            lo, hi = domain[0] if domain else (-3, 3)
+            for k in range(9):  # evidence only: the proof is the certificate
+                q = Fraction(lo) + (Fraction(hi) - Fraction(lo)) * Fraction(k, 8)
+                assert evaluate_exact(o.mutant, [q] * len(syms)) == [expr_value(expr, syms, [q] * len(syms))]
 
 
 @pytest.mark.parametrize(("build", "expr", "syms", "domain"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -60,7 +70,7 @@ def test_mutants_count_every_nonzero_parameter():
 
 def test_mutations_of_a_dead_unit_are_proved_harmless():
     outcomes = mutation_outcomes(with_dead_unit(), X, (X,), [(-1, 1)])
-    _all_caught(outcomes)
+    _all_caught(outcomes, X, (X,), [(-1, 1)])
     proved = {o.site for o in outcomes if o.status == "proved"}
     assert proved == {"layer 0 weight[1][0]", "layer 0 bias[1]", "layer 1 weight[0][1]", "layer 0 unit 1 coeff[1]"}
     # on [-1, 6] the unit is alive: every mutation now changes the function
@@ -71,8 +81,10 @@ def test_mutations_of_a_dead_unit_are_proved_harmless():
 
 def test_random_1d_relu_net(rng):
     net = random_net(rng, in_dim=1, widths=(3, 3), activations="relu", density=0.8)
-    outcomes = mutation_outcomes(net, to_sympy(net, relu="max")[0], (X,), [(-2, 2)])
-    _all_caught(outcomes)
+    expr = to_sympy(net, relu="max")[0]
+    outcomes = mutation_outcomes(net, expr, (X,), [(-2, 2)])
+    _all_caught(outcomes, expr, (X,), [(-2, 2)])
+    assert any(o.status == "proved" for o in outcomes)  # this seed's net has dead units: harmless mutants
 
 
 POLY_NETS = [

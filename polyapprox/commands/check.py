@@ -53,7 +53,7 @@ def _rational(text: str, field: str) -> Fraction:
 
 def parse_domain(text: str, d: int) -> list[tuple[Fraction, Fraction]]:
     """'lo,hi;lo,hi' (or one 'lo,hi' for every variable) -> [(lo, hi), ...], lo < hi, exact rationals."""
-    parts = [s for s in text.split(";")]
+    parts = text.split(";")
     if len(parts) == 1 and d > 1:
         parts = parts * d
     if len(parts) != d:

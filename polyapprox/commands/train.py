@@ -1,4 +1,4 @@
-"""The ``train`` verb: ``train lm`` (language-model sweeps); ``train ffn`` is added by ``_add_ffn``.
+"""The ``train`` verb: ``train lm`` (language-model sweeps) and ``train ffn`` (FFN-block rate sweeps).
 
 Heavy imports (torch, scipy, matplotlib) happen inside the command functions.
 """
@@ -17,7 +17,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     train_sub = train.add_subparsers(dest="train_verb", metavar="KIND", parser_class=type(train))
     train_sub.required = True
     _add_lm(train_sub)
-    # _add_ffn(train_sub)  # `train ffn`: added by the FFN helper
+    from polyapprox.commands.train_ffn import add_ffn_parser
+
+    add_ffn_parser(train_sub)
 
 
 # --------------------------------------------------------------------------------------------- train lm

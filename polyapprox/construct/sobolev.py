@@ -379,6 +379,6 @@ def closed_form_exact(coeffs: Coefficients, d: int, n: int, N: int, point: Seque
     return total
 
 
-__all__ = ["ClosedForm", "PolyReLU", "SobolevNet", "a_priori_bound", "alphas", "build_sobolev",
+__all__ = ["ClosedForm", "SobolevNet", "a_priori_bound", "alphas", "build_sobolev",
            "closed_form_exact", "coupling_q", "depth", "put_net", "size_formula", "sobolev_net",
            "taylor_coefficients"]

@@ -20,20 +20,17 @@ import numpy as np
 
 from polyapprox.construct.blocks import product_block
 from polyapprox.construct.sobolev import (
-    IDENTITY,
     ONE,
     RELU2,
     Coefficients,
     Form,
-    Layer,
-    Net,
-    SparseMatrix,
     _LayerBuf,
     _lin,
     _multiply_pass,
     alphas,
     check_order,
 )
+from polyapprox.net import IDENTITY, Layer, Net, SparseMatrix
 from polyapprox.targets import Target
 
 

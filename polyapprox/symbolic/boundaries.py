@@ -146,8 +146,9 @@ def check_lines(run: Any, dom: list[tuple[Fraction, Fraction]], lines: list[Line
             if found is not None:
                 return run.refuted(method, at(lo), found, f"the expression differs on {name}", proved)
             continue
+        left = None if run.timeout is None else max(run.timeout - (time.perf_counter() - run.start), 0.0)
         cert = prove_equal(compose(run.net, embed), [e.xreplace(sub) for e in run.exprs], symbols=[t],
-                           domain=[(lo, hi)], max_regions=max_regions)
+                           domain=[(lo, hi)], max_regions=max_regions, timeout=left)
         if cert.status == "refuted" and cert.counterexample is not None:
             point = at(cert.counterexample[t.name])
             found = run.verify(point)

@@ -5,7 +5,8 @@ point is the vertex average, which lies strictly inside. Signs on a cell:
 
 - affine p: p at the vertices; all >= 0 means p > 0 on the open cell (an affine function that vanishes at an
   interior point and is >= 0 around it is 0), all <= 0 likewise; mixed signs: cut along the line p = 0
-  (exact clipping, both halves keep a nonempty interior);
+  (exact clipping, both halves keep a nonempty interior). A cell is first evaluated *lazily*, without
+  cuts (such units stay in Abs form, as on boxes); only if that does not prove it is it cut;
 - p in one variable x_j, nonlinear: cut at a rational root strictly inside the cell's x_j-range; with an
   irrational root inside the sign is left undetermined (no rational cut exists);
 - otherwise: an interval enclosure over the bounding box, else undetermined.
@@ -62,6 +63,8 @@ class Polygon:
         self.vertices = vs if area2 > 0 else vs[::-1]
         n = len(self.vertices)
         self.sample = [sum(v[0] for v in self.vertices) / n, sum(v[1] for v in self.vertices) / n]
+        # lazy: decline oblique cuts (the unit stays in Abs form); the prover retries with cuts if needed
+        self.lazy, self.declined = True, 0
 
     @classmethod
     def box(cls, box: Sequence[tuple[Fraction, Fraction]]) -> Polygon:
@@ -107,13 +110,16 @@ class Polygon:
                 return POS
             if all(w <= 0 for w in vals):
                 return NEG
+            if self.lazy:
+                self.declined += 1
+                return None
             coeffs = p.as_dict()
             a = [Fraction(_q(coeffs.get((1, 0), 0))), Fraction(_q(coeffs.get((0, 1), 0)))]
             raise Split(line=(a, _q(coeffs.get((0, 0), 0))))
-        used = [j for j in range(2) if p.degree(syms[j]) > 0]
-        if len(used) == 1:
-            j = used[0]
-            u = sympy.Poly(p.as_expr(), syms[j], domain="QQ")
+        from polyapprox.symbolic.regions import univariate
+
+        j, u = univariate(p, syms, cache)
+        if u is not None:
             if u not in cache:
                 cache[u] = real_roots(u)
             lo, hi = self.outer(j)

@@ -39,6 +39,7 @@ from polyapprox.net import Net, as_fraction
 from polyapprox.symbolic.absform import canonical
 from polyapprox.symbolic.algnum import AlgNum, points_between
 from polyapprox.symbolic.boundaries import box_edges, check_faces, check_lines, check_points, distinct, distinct_lines
+from polyapprox.symbolic.branching import prove_by_cases
 from polyapprox.symbolic.certificate import Certificate
 from polyapprox.symbolic.polygons import Polygon
 from polyapprox.symbolic.regions import (
@@ -70,8 +71,18 @@ def _exprs(net: Net, expr: Any, syms: tuple[sympy.Symbol, ...]) -> list[sympy.Ex
         extra = sorted(str(s) for s in e.free_symbols if s not in syms)
         if extra:
             raise ExpressionError(f"expr: unknown variable {extra[0]!r} (variables: {', '.join(map(str, syms))})")
+        if e.has(sympy.Float):
+            raise ExpressionError(f"expr {e}: floating-point constants are not exact; use rationals (sympy.Rational)")
         out.append(e)
     return out
+
+
+def _real_symbols(syms: Sequence[sympy.Symbol]) -> tuple[tuple[sympy.Symbol, ...], dict[sympy.Symbol, sympy.Symbol]]:
+    """The symbols as real symbols of the same names (the network's inputs are real), and the renaming."""
+    if len({s.name for s in syms}) != len(syms):
+        raise ExpressionError(f"symbols: repeated names in {', '.join(s.name for s in syms)}")
+    real = tuple(s if s.is_real else sympy.Symbol(s.name, real=True) for s in syms)
+    return real, {s: r for s, r in zip(syms, real, strict=True) if s is not r}
 
 
 def _domain(domain: Domain, d: int) -> list[tuple[Fraction, Fraction]] | None:
@@ -154,15 +165,27 @@ class _Run:
         return None
 
 
-def _algebraic_forms(net: Net, syms: tuple[sympy.Symbol, ...]) -> list[tuple[str, Any]]:
+def _retry_with_cuts(cell: Any, todo: list[Any]) -> bool:
+    """A polygon evaluated lazily (oblique cuts declined, those units kept in Abs form) that was not proved:
+    queue it again with cuts allowed. False when there is nothing to retry."""
+    if isinstance(cell, Polygon) and cell.lazy and cell.declined:
+        cell.lazy = False
+        todo.append(cell)
+        return True
+    return False
+
+
+def _algebraic_forms(net: Net, syms: tuple[sympy.Symbol, ...], exprs: list[sympy.Expr]) -> list[tuple[str, Any]]:
     """Equivalent exact forms of the net tried in turn: all sound, they differ only in which Abs atoms
     survive (structural ReLU(t) = t for t >= 0; plain (t + |t|)/2; sympy's Max(t, 0), which drops a Max when
-    its assumptions show t >= 0, so it mirrors targets written with Max)."""
-    return [
+    its assumptions show t >= 0, so it mirrors targets written with Max: tried only for those)."""
+    forms = [
         ("Abs form", lambda: abs_form(net, syms)),
         ("plain Abs form", lambda: to_sympy(net, syms, relu="abs")),
-        ("Abs form of the Max form", lambda: to_sympy(net, syms, relu="max")),
     ]
+    if any(e.has(sympy.Max, sympy.Min) for e in exprs):
+        forms.append(("Abs form of the Max form", lambda: to_sympy(net, syms, relu="max")))
+    return forms
 
 
 def _axes(dom: list[tuple[Fraction, Fraction]] | None, d: int) -> list[tuple[AlgNum | None, AlgNum | None]]:
@@ -188,6 +211,8 @@ def prove_equal(net: Net, expr: Any, symbols: Sequence[sympy.Symbol] | None = No
     if len(syms) != net.in_dim:
         raise ExpressionError(f"symbols: {len(syms)} given, the network takes {net.in_dim} inputs")
     exprs = _exprs(net, expr, syms)
+    syms, rename = _real_symbols(syms)
+    exprs = [e.xreplace(rename) for e in exprs] if rename else exprs
     dom = _domain(domain, net.in_dim)
     run = _Run(net, exprs, syms, start, timeout)
     jumps = any(discontinuous(e) for e in exprs)
@@ -196,7 +221,7 @@ def prove_equal(net: Net, expr: Any, symbols: Sequence[sympy.Symbol] | None = No
         return _regionwise(run, dom, max_regions, jumps)
     # 1. algebraic
     diffs: list[sympy.Expr] = []
-    for name, form in _algebraic_forms(net, syms):
+    for name, form in _algebraic_forms(net, syms, exprs):
         cand = [canonical(n - e) for n, e in zip(form(), exprs, strict=True)]
         diffs = diffs or cand
         if all(dd == 0 for dd in cand):
@@ -239,7 +264,7 @@ def _cells(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: 
     cache: dict[Any, list[AlgNum]] = {}
     todo: list[Any] = [Polygon.box(dom) if polygons and dom is not None else Box(_axes(dom, d))]
     lines: list[tuple[list[Fraction], Fraction]] = [] if dom is None or not polygons else box_edges(dom)
-    created, proved, fallback_cells = 1, 0, 0
+    created, proved, fallback_cells, case_cells = 1, 0, 0, 0
     # per axis: every split point, and the domain's ends (faces of the closed box)
     axis_points: list[list[AlgNum]] = [[] for _ in range(d)] if dom is None else [
         [AlgNum(lo), AlgNum(hi)] for lo, hi in dom]
@@ -266,15 +291,22 @@ def _cells(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: 
             todo.extend(reversed(parts))
             continue
         except Undetermined as exc:
-            unknown.append(str(exc))
-            hit = run.search(box.search_axes(), [2] * d, cap=SAMPLE_CAP)
-            if hit is not None:
-                return run.refuted(method, hit[0], hit[1], "found on a cell with an undetermined condition", proved)
+            if _retry_with_cuts(box, todo):
+                continue
+            outcome, info = prove_by_cases(run, box, cache, jumps)
+            if outcome == "proved":
+                proved, case_cells = proved + 1, case_cells + 1
+                continue
+            if outcome == "refuted":
+                return run.refuted(method, info[0], info[1], "found on a cell with an undetermined condition", proved)
+            unknown.append(f"{exc}; sign cases: {info}")
             continue
         diffs = [canonical(n - e) for n, e in zip(net_vals, expr_vals, strict=True)]
         if all(dd == 0 for dd in diffs):
             proved += 1
             fallback_cells += oracle.fallbacks > 0
+            continue
+        if _retry_with_cuts(box, todo):
             continue
         polys = [_poly(dd, run.syms) for dd in diffs]
         if all(p is not None for p in polys):
@@ -284,10 +316,13 @@ def _cells(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: 
                 return run.refuted(method, hit[0], hit[1], "difference is a nonzero polynomial on a cell", proved)
             return run.cert("unknown", method, regions=proved,
                             detail="internal: grid search found no verified counterexample")
-        hit = run.search(box.search_axes(), [2] * d, cap=SAMPLE_CAP)
-        if hit is not None:
-            return run.refuted(method, hit[0], hit[1], "found by exact evaluation on an undecided cell", proved)
-        unknown.append("difference not reducible to a polynomial on a cell")
+        outcome, info = prove_by_cases(run, box, cache, jumps)
+        if outcome == "proved":
+            proved, case_cells = proved + 1, case_cells + 1
+            continue
+        if outcome == "refuted":
+            return run.refuted(method, info[0], info[1], "found by exact evaluation on an undecided cell", proved)
+        unknown.append(f"difference not reducible to a polynomial on a cell; sign cases: {info}")
     faces = 0
     if jumps and not unknown:  # the target may jump on cell boundaries: check them as lower-dim problems
         axis_points = [distinct(pts) for pts in axis_points]
@@ -308,6 +343,7 @@ def _cells(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: 
         return run.cert("unknown", method, regions=proved,
                         detail=f"{len(unknown)} cell(s) undecided ({unknown[0]}); {proved} cells proved")
     detail = f"{proved} cells" + (f", {fallback_cells} with Abs-expansion" if fallback_cells else "")
+    detail += f", {case_cells} by sign cases" if case_cells else ""
     if jumps:
         detail += f", {faces} breakpoints checked" if d == 1 else f", {faces} boundary lines/hyperplanes checked"
     return run.cert("proved", method, regions=proved, detail=detail)

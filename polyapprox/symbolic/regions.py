@@ -10,6 +10,8 @@ the locus (a box, or one algebraic point in 1-D):
 - p in several variables: a rational interval enclosure of p over the box (exact for affine p); a sign
   is returned only when the enclosure excludes the other sign, else ``None`` (undetermined).
 
+2-D polygon cells (``polygons.Polygon``) answer the same questions with exact cuts along lines.
+
 ``evaluate_net`` and ``evaluate_expr`` then fix each ReLU / Abs / Piecewise branch by the oracle, so on a
 cell with all signs known the net and the expression are polynomials. An undetermined ReLU or Abs falls
 back to the canonical Abs form (``absform``); an undetermined Piecewise/Heaviside/sign condition raises
@@ -28,7 +30,7 @@ import sympy
 from polyapprox.backends.sympy_expr import to_sympy
 from polyapprox.net import Net
 from polyapprox.symbolic.absform import _abs_of, canonical, relu_abs
-from polyapprox.symbolic.algnum import AlgNum, compare, rational_between, real_roots
+from polyapprox.symbolic.algnum import AlgNum, compare, poly_at, rational_between, real_roots
 
 End = AlgNum | None
 #: signs on a locus: strictly positive / negative, identically zero, or non-strict (from enclosures)
@@ -81,18 +83,14 @@ class Box:
 
     def sign(self, p: sympy.Poly, syms: Sequence[sympy.Symbol], cache: dict[Any, list[AlgNum]]) -> str | None:
         """Sign of a non-constant polynomial on the box (see module doc); may raise ``Split``."""
-        used = [j for j in range(len(syms)) if p.degree(syms[j]) > 0]
-        if len(used) == 1:
-            j = used[0]
-            u = sympy.Poly(p.as_expr(), syms[j], domain="QQ")
+        j, u = univariate(p, syms, cache)
+        if u is not None:
             if u not in cache:
                 cache[u] = real_roots(u)
             inside = [r for r in cache[u] if self.inside(j, r)]
             if inside:
                 raise Split(j, _sorted_distinct(inside))
-            val = p.eval(dict(zip(syms, (sympy.Rational(s.numerator, s.denominator) for s in self.sample),
-                                  strict=True)))
-            return _sgn(Fraction(int(val.p), int(val.q)))
+            return _sgn(poly_at(u, self.sample[j]))
         enc = enclosure(p, [self.outer(j) for j in range(len(syms))])
         if enc is None:
             return None
@@ -113,6 +111,15 @@ def _poly(v: sympy.Expr, syms: Sequence[sympy.Symbol]) -> sympy.Poly | None:
         return sympy.Poly(v, *syms, domain="QQ")
     except (sympy.PolynomialError, sympy.CoercionFailed):
         return None
+
+
+def univariate(p: sympy.Poly, syms: Sequence[sympy.Symbol], cache: dict[Any, Any]) -> tuple[int, sympy.Poly | None]:
+    """(j, p as a Poly in x_j alone) when p depends on exactly one variable x_j, else (-1, None); cached."""
+    key = ("uni", p)
+    if key not in cache:
+        used = [j for j in range(len(syms)) if p.degree(syms[j]) > 0]
+        cache[key] = (used[0], sympy.Poly(p.as_expr(), syms[used[0]], domain="QQ")) if len(used) == 1 else (-1, None)
+    return cache[key]
 
 
 def _sgn(v: Fraction) -> str:
@@ -162,9 +169,13 @@ class Oracle:
         self.syms, self.box, self.point = tuple(syms), box, point
         self.cache = root_cache if root_cache is not None else {}
         self.fallbacks = 0  # ReLU / Abs left in Abs form on this locus
+        self.assume: dict[Any, str] | None = None  # sign-case analysis (branching): assumed signs of monic polys
 
     def sign(self, v: sympy.Expr) -> str | None:
-        p = _poly(sympy.expand(v), self.syms)
+        key = ("poly", v)
+        if key not in self.cache:
+            self.cache[key] = _poly(sympy.expand(v), self.syms)
+        p = self.cache[key]
         if p is None:
             return None
         if p.is_zero:
@@ -176,7 +187,21 @@ class Oracle:
             s = self.point.sign_of(sympy.Poly(p.as_expr(), self.syms[0], domain="QQ"))
             return {1: POS, -1: NEG, 0: ZERO}[s]
         assert self.box is not None
-        return self.box.sign(p, self.syms, self.cache)
+        try:
+            s = self.box.sign(p, self.syms, self.cache)
+        except Split:
+            if self.assume is None:
+                raise
+            s = None  # sign-case analysis: branch instead of cutting
+        if s is None and self.assume is not None:
+            key, flip = p.monic(), p.LC() < 0
+            if key not in self.assume:
+                from polyapprox.symbolic.branching import Branch
+
+                raise Branch(key)
+            s = self.assume[key]
+            return {POS: NEG, NEG: POS, ZERO: ZERO}[s] if flip else s
+        return s
 
 
 def _sorted_distinct(roots: list[AlgNum]) -> list[AlgNum]:
@@ -217,14 +242,34 @@ def abs_form(net: Net, syms: Sequence[sympy.Symbol]) -> list[sympy.Expr]:
 
 
 def evaluate_net(net: Net, syms: Sequence[sympy.Symbol], oracle: Oracle) -> list[sympy.Expr]:
-    """The net's outputs on the locus, each ReLU fixed to t or 0 where the oracle knows the sign of t."""
+    """The net's outputs on the locus, each ReLU fixed to t or 0 where the oracle knows the sign of t.
+
+    Box cuts asked for by the units of one layer are collected and raised together (one ``Split`` with all
+    their roots on the first such axis), so a cell is re-evaluated once per layer rather than once per unit.
+    """
     known = nonneg_preactivations(net)
+    pending: list[Split] = []
+    pending_layer = [-1]
+
+    def flush() -> Split:
+        axis = pending[0].axis
+        roots = [r for sp in pending if sp.axis == axis for r in sp.roots]
+        return Split(axis, _sorted_distinct(roots))
 
     def rule(t: sympy.Expr, layer: int, unit: int) -> sympy.Expr:
+        if pending and layer > pending_layer[0]:
+            raise flush()
         t = sympy.expand(t)
         if (layer, unit) in known:
             return t
-        s = oracle.sign(t)
+        try:
+            s = oracle.sign(t)
+        except Split as sp:
+            if sp.line is not None:  # polygon cuts: one line at a time
+                raise
+            pending.append(sp)
+            pending_layer[0] = layer
+            return sympy.S.Zero  # placeholder: this evaluation is discarded
         if s in (POS, NONNEG):
             return t
         if s in (NEG, NONPOS, ZERO):
@@ -232,7 +277,10 @@ def evaluate_net(net: Net, syms: Sequence[sympy.Symbol], oracle: Oracle) -> list
         oracle.fallbacks += 1
         return relu_abs(canonical(t))
 
-    return [sympy.expand(v) for v in to_sympy(net, syms, relu=rule)]
+    out = [sympy.expand(v) for v in to_sympy(net, syms, relu=rule)]
+    if pending:
+        raise flush()
+    return out
 
 
 _STRICT = {POS: 1, NEG: -1, ZERO: 0}

@@ -87,3 +87,12 @@ def test_levels_validated(bad: object) -> None:
 def test_product_rejects_nonpositive_M() -> None:
     with pytest.raises(ConfigError, match="M:"):
         approx_product_net(2, 0)
+
+
+@pytest.mark.parametrize(("q", "M"), [(1, 1), (3, Fraction(3, 2))], ids=str)
+def test_product_is_the_algebraic_assembly(q: int, M: Fraction) -> None:
+    """approx_product_net == add/compose of yarotsky_square(q) and |.|/2M, as exact Net descriptions, so the
+    1-D range of f_q - t^2 bounds the 2-D error (verify_relu.product_error_exact)."""
+    from polyapprox.verify_relu import product_by_algebra
+
+    assert approx_product_net(q, M) == product_by_algebra(q, Fraction(M))

@@ -1,0 +1,347 @@
+"""Width sweeps of trained FFN blocks: error against parameters per activation, with the construction beside.
+
+For each (activation, width, seed) point: sample train/validation points (seeded by ``seed``; the same
+data for every activation and width), build and init the FFN (``torch.Generator`` seeded by ``seed``),
+train (``polyapprox.train.ffn.train``), then measure sup and L2 test errors of the float64 model with the
+same measurement code as the exact constructions. Each finished point is written to ``results.json``
+atomically, so an interrupted sweep resumes with only the missing points (``resume=True``).
+
+``init="construct"`` instead starts from the exact Theorem 3 construction ``sobolev_net(target, n, N)``
+(``to_torch``) for each N in ``grids`` and reports the error before and after training: approximation
+error (before) against what optimisation does with it (after).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import torch
+
+from polyapprox.errors import ConfigError, InvalidDataError
+from polyapprox.nn import ACTIVATIONS
+from polyapprox.results import provenance, read_json, write_json
+from polyapprox.train import ffn_adapters as adapt
+from polyapprox.train.ffn import Dataset, TrainConfig, load_data_file, numpy_callable, sample_dataset, split_dataset
+from polyapprox.train.ffn import train as train_model
+from polyapprox.train.ffn_model import FFN, init_ffn_, param_counts
+
+RESULTS_FORMAT = "polyapprox.ffn-sweep"
+RESULTS_NAME = "results.json"
+#: Construction grid sizes N by dimension: past the pre-asymptotic N = 2 in d = 1, and a few seconds each.
+DEFAULT_GRIDS = {1: (4, 8, 16, 32), 2: (2, 4, 8)}
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """One sweep; every field is one CLI flag (``polyapprox train ffn --help``)."""
+
+    target: str = "sin1"
+    dim: int | None = None
+    activations: tuple[str, ...] = ACTIVATIONS
+    widths: tuple[int, ...] = (4, 8, 16, 32)
+    seeds: int = 1
+    depth: int = 1
+    order: int = 3  # PolyReLU / PolyNorm order r
+    n_train: int = 1024
+    n_val: int = 256
+    train: TrainConfig = field(default_factory=TrainConfig)
+    init: str = "random"  # or "construct"
+    construction_n: int = 3  # Theorem 3 smoothness order n of the reference construction
+    grids: tuple[int, ...] | None = None  # construction grid sizes N (None: DEFAULT_GRIDS by dimension)
+    data: str | None = None  # user data file (.npz / .csv); then no target function and no construction
+
+    def __post_init__(self) -> None:
+        for a in self.activations:
+            if a not in ACTIVATIONS:
+                raise ConfigError(f"activations: unknown {a!r}; choose from {', '.join(ACTIVATIONS)}")
+        for name, values in (("widths", self.widths), ("grids", self.grids or (1,))):
+            if not values or any(v < 1 for v in values):
+                raise ConfigError(f"{name}: {list(values)} must be a non-empty list of integers >= 1")
+        for name in ("seeds", "depth", "order", "n_train", "n_val", "construction_n"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name}: {getattr(self, name)} must be >= 1")
+        if self.init not in ("random", "construct"):
+            raise ConfigError(f"init: unknown {self.init!r}; choose from random, construct")
+        if self.init == "construct" and self.data is not None:
+            raise ConfigError("init: construct needs a target function, not --data")
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The fields a resumed sweep must share with the stored one (lists of points and device excluded)."""
+        d = dataclasses.asdict(self)
+        for k in ("activations", "widths", "seeds", "grids"):
+            d.pop(k)
+        d["train"].pop("device")
+        return d
+
+
+class ProgressLine:
+    """One-line progress on a stream (stderr): rewritten in place on a TTY, one line per point otherwise."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, enabled: bool = True) -> None:
+        self.total, self.done, self.stream, self.enabled = total, 0, stream or sys.stderr, enabled
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.t0 = time.perf_counter()
+
+    def update(self, label: str) -> None:
+        if self.enabled and self.tty:
+            self.stream.write(f"\r[{self.done}/{self.total}] {label}\x1b[K")
+            self.stream.flush()
+
+    def finish_point(self, label: str) -> None:
+        self.done += 1
+        if self.enabled:
+            el = time.perf_counter() - self.t0
+            self.stream.write(("\r" if self.tty else "") + f"[{self.done}/{self.total}] {label} ({el:.0f}s)"
+                              + ("\x1b[K\n" if self.tty else "\n"))
+            self.stream.flush()
+
+
+def _key(run: dict[str, Any]) -> tuple[str, int, int]:
+    return (run["activation"], int(run["width"]), int(run["seed"]))
+
+
+class Sweep:
+    """Runs a ``SweepConfig``; ``out`` (a folder) enables the results file and resuming."""
+
+    def __init__(self, config: SweepConfig, out: str | Path | None = None, resume: bool = False,
+                 progress: ProgressLine | None = None, log: Callable[[str], None] | None = None) -> None:
+        self.config, self.out = config, Path(out) if out is not None else None
+        if resume and self.out is None:
+            raise ConfigError("resume: needs --out DIR (the folder holding results.json)")
+        self.progress = progress
+        self.runs: dict[tuple[str, int, int], dict[str, Any]] = {}
+        self.construction: dict[int, dict[str, Any]] = {}
+        if resume and self.results_path is not None and self.results_path.exists():
+            self._load()
+        self._target: Any = None
+        self._data: dict[int, Dataset] = {}
+
+    # ---- results file -------------------------------------------------------------------------
+    @property
+    def results_path(self) -> Path | None:
+        return None if self.out is None else self.out / RESULTS_NAME
+
+    def _load(self) -> None:
+        assert self.results_path is not None
+        try:
+            stored = read_json(self.results_path)
+        except ValueError as exc:
+            raise InvalidDataError(f"resume: {self.results_path} is not valid JSON ({exc})") from None
+        if not isinstance(stored, dict) or stored.get("format") != RESULTS_FORMAT:
+            raise InvalidDataError(f"resume: {self.results_path} is not a {RESULTS_FORMAT} results file")
+        old, new = stored.get("fingerprint", {}), _jsonable(self.config.fingerprint())
+        if old != new:
+            diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            k = diff[0]
+            raise ConfigError(f"resume: {self.results_path} was made with {k}={old.get(k)!r}, now {new.get(k)!r}; "
+                              "rerun without --resume or use another --out")
+        self.runs = {_key(r): r for r in stored.get("runs", [])}
+        self.construction = {int(c["N"]): c for c in stored.get("construction", [])}
+
+    def _save(self) -> None:
+        if self.results_path is None:
+            return
+        write_json(self.results_path, {
+            "format": RESULTS_FORMAT, "version": 1, "fingerprint": _jsonable(self.config.fingerprint()),
+            "runs": [self.runs[k] for k in sorted(self.runs)],
+            "construction": [self.construction[n] for n in sorted(self.construction)],
+        })
+
+    # ---- target and data ----------------------------------------------------------------------
+    @property
+    def target(self) -> Any:
+        if self._target is None and self.config.data is None:
+            self._target = adapt.resolve_target(self.config.target, self.config.dim)
+        return self._target
+
+    @property
+    def grids(self) -> tuple[int, ...]:
+        return self.config.grids or DEFAULT_GRIDS.get(self.dim, (2, 4))
+
+    @property
+    def dim(self) -> int:
+        return self.target.dim if self.config.data is None else self.dataset(0).dim
+
+    def dataset(self, seed: int) -> Dataset:
+        if seed not in self._data:
+            rng = np.random.default_rng(seed)
+            if self.config.data is not None:
+                x, y = load_data_file(self.config.data)
+                if self.config.dim is not None and x.shape[1] != self.config.dim:
+                    raise ConfigError(f"dim: {self.config.dim} does not match the data's x with {x.shape[1]} columns")
+                self._data[seed] = split_dataset(x, y, rng)
+            else:
+                t = self.target
+                self._data[seed] = sample_dataset(lambda x: adapt.target_values(t, x), t.dim,
+                                                  self.config.n_train, self.config.n_val, rng)
+        return self._data[seed]
+
+    def _measure(self, fn: Callable[[np.ndarray], np.ndarray], seed: int) -> dict[str, Any]:
+        if self.config.data is None:
+            return adapt.measure(fn, self.target, seed=seed)
+        data = self.dataset(seed)
+        assert data.x_test is not None and data.y_test is not None
+        e = fn(data.x_test) - data.y_test
+        return {"sup_error": float(np.max(np.abs(e))), "l2_error": float(np.sqrt(np.mean(e**2))),
+                "how": {"kind": "held-out data points", "points": int(len(e)), "sup": "max |f - y|",
+                        "l2": "RMS of f - y"}}
+
+    # ---- points -------------------------------------------------------------------------------
+    def planned(self) -> list[tuple[str, int, int]]:
+        c = self.config
+        if c.init == "construct":
+            return [("construct", n, s) for n in self.grids for s in range(c.seeds)]
+        return [(a, w, s) for a in c.activations for w in c.widths for s in range(c.seeds)]
+
+    def run(self) -> dict[str, Any]:
+        """Train every missing point (saving after each), then the construction curve; returns the payload."""
+        todo = [k for k in self.planned() if k not in self.runs]
+        n_constr = 0 if self.config.data is not None else len([n for n in self.grids
+                                                                 if n not in self.construction])
+        if self.progress is not None:
+            self.progress.total = len(todo) + n_constr
+        for key in todo:
+            self.runs[key] = self._run_point(*key)
+            self._save()
+            if self.progress is not None:
+                r = self.runs[key]
+                self.progress.finish_point(f"{key[0]} {'N' if key[0] == 'construct' else 'w'}={key[1]} "
+                                           f"seed={key[2]}: sup {r['sup_error']:.3g}, L2 {r['l2_error']:.3g}")
+        if self.config.data is None:
+            for n in self.grids:
+                if n not in self.construction:
+                    point = self._construction_point(n)
+                    if point.get("params") is None:  # not available here: not stored, so a resume retries it
+                        self.progress and self.progress.finish_point(f"construction N={n}: not available")
+                        continue
+                    self.construction[n] = point
+                    self._save()
+                    if self.progress is not None:
+                        self.progress.finish_point(f"construction N={n}: sup {point['sup_error']:.3g}")
+        return self.payload()
+
+    def _report(self, phase: str) -> Callable[[str, int, int, float], None] | None:
+        if self.progress is None:
+            return None
+        p = self.progress
+        return lambda ph, k, tot, loss: p.update(f"{phase} {ph} {k}/{tot} loss {loss:.3g}")
+
+    def _run_point(self, activation: str, width: int, seed: int) -> dict[str, Any]:
+        c = self.config
+        data = self.dataset(seed)
+        gen = torch.Generator().manual_seed(seed)
+        before: dict[str, Any] | None = None
+        if activation == "construct":
+            net = adapt.construction_net(self.target, c.construction_n, width)
+            if net is None:
+                raise ConfigError("init: construct needs polyapprox.construct.sobolev (not available)")
+            from polyapprox.backends.torch_module import to_torch
+            from polyapprox.counting import count_params
+
+            model = _Squeeze(to_torch(net, dtype=torch.float64))
+            nnz = count_params(net).params
+            before = self._measure(numpy_callable(model), seed)
+        else:
+            model = init_ffn_(FFN(data.dim, width, activation, depth=c.depth, order=c.order), gen)
+        result = train_model(model, data, c.train, progress=self._report(f"{activation} {width} s{seed}"))
+        m = self._measure(numpy_callable(model, device=c.train.device), seed)
+        counts = param_counts(model)
+        point: dict[str, Any] = {
+            "activation": activation, "width": width, "seed": seed,
+            "hidden": getattr(model, "hidden", width), "params": counts.params,
+            "params_nnz": counts.params_nnz if activation != "construct" else nnz,
+            "coefficients": counts.coefficients,
+            "train_loss": result.train_loss, "val_loss": result.val_loss, "init_val_loss": result.init_val_loss,
+            "sup_error": m["sup_error"], "l2_error": m["l2_error"], "measured": _how(m),
+            "adam_steps": result.adam_steps, "lbfgs_steps": result.lbfgs_steps, "best_phase": result.best_phase,
+            "seconds": round(result.seconds, 3),
+        }
+        if before is not None:
+            point["before"] = {"sup_error": before["sup_error"], "l2_error": before["l2_error"]}
+        return point
+
+    def _construction_point(self, n_grid: int) -> dict[str, Any]:
+        from polyapprox.counting import count_params
+
+        net = adapt.construction_net(self.target, self.config.construction_n, n_grid)
+        if net is None:
+            return {"N": n_grid, "params": None, "sup_error": None, "l2_error": None,
+                    "note": "construction not available in this checkout"}
+        m = adapt.measure_net(net, self.target, grid_cells=n_grid)
+        return {"N": n_grid, "params": count_params(net).params, "sup_error": m["sup_error"],
+                "l2_error": m["l2_error"], "measured": _how(m)}
+
+    # ---- payload ------------------------------------------------------------------------------
+    def payload(self) -> dict[str, Any]:
+        """The emitted JSON: per activation ``points`` and ``fit`` (sup error vs ``params``), the construction."""
+        c = self.config
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for key in self.planned():
+            if key in self.runs:
+                groups.setdefault(key[0], []).append(self.runs[key])
+        series = {}
+        for act, pts in groups.items():
+            series[act] = {"points": pts,
+                           "fit": adapt.fit([p["params"] for p in pts], [p["sup_error"] for p in pts]),
+                           "fit_l2": adapt.fit([p["params"] for p in pts], [p["l2_error"] for p in pts])}
+        out: dict[str, Any] = {
+            "target": self._target_info(), "dim": self.dim,
+            "config": _jsonable(dataclasses.asdict(c)),
+            "params_convention": "params = all trainable parameters (weights, biases, activation coefficients); "
+                                 "params_nnz = nonzero weights + biases (count_params convention)",
+            "activations" if c.init == "random" else "construct_trained": series,
+        }
+        if c.data is None:
+            cpts = [self.construction[n] for n in self.grids if n in self.construction]
+            ok = [p for p in cpts if p.get("params") is not None]
+            out["construction"] = {"n": c.construction_n, "points": cpts,
+                                   "fit": adapt.fit([p["params"] for p in ok], [p["sup_error"] for p in ok])}
+        out["provenance"] = {k: v for k, v in provenance().items() if k != "platform"}
+        return out
+
+    def _target_info(self) -> dict[str, Any]:
+        if self.config.data is not None:
+            return {"data": str(self.config.data)}
+        t = self.target
+        s = getattr(t, "smoothness", None)
+        return {"name": getattr(t, "name", self.config.target), "dim": t.dim,
+                "smoothness": s if not isinstance(s, float) or math.isfinite(s) else str(s)}
+
+
+def _how(m: dict[str, Any]) -> dict[str, Any]:
+    """A short record of how an error was measured (sup sample kind and size, refinement gain, L2 rule)."""
+    how = m.get("how") or {}
+    sup, l2 = how.get("sup"), how.get("l2")
+    if not isinstance(sup, dict):
+        return how
+    return {"sup": {k: sup.get(k) for k in ("kind", "points", "refinement_gain")},
+            "l2": {k: l2.get(k) for k in ("kind", "points", "randomisations")} if isinstance(l2, dict) else l2,
+            "floor": m.get("floor")}
+
+
+class _Squeeze(torch.nn.Module):
+    """(P, 1) -> (P,) around a ``NetModule`` so it trains like an FFN."""
+
+    def __init__(self, inner: torch.nn.Module) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inner(x).squeeze(-1)
+
+
+def _jsonable(obj: Any) -> Any:
+    """Tuples -> lists (as JSON would give back), so a stored fingerprint compares equal after a reload."""
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    return obj
