@@ -188,7 +188,7 @@ from polyapprox.train.ffn_sweep import Sweep, SweepConfig
 train = TrainConfig(steps=60, lbfgs_steps=0, eval_every=20, patience=3) if QUICK else TrainConfig()
 activations = ("relu", "polyrelu") if QUICK else ("relu", "gelu", "polyrelu", "polynorm")
 cfg = SweepConfig(target="sin1", activations=activations,
-                  widths=(4, 8) if QUICK else (4, 8, 16, 32, 64), n_train=256 if QUICK else 1024,
+                  widths=(4,) if QUICK else (4, 8, 16, 32, 64), n_train=256 if QUICK else 1024,
                   n_val=64 if QUICK else 256, train=train, construction_n=3,
                   grids=(4, 8, 16) if QUICK else (4, 8, 16, 32))
 payload = Sweep(cfg).run()
