@@ -35,6 +35,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "polyapprox.verify_checks.shared",
     "polyapprox.verify_checks.algebra",
     "polyapprox.verify_checks.rates",
+    "polyapprox.verify_checks.polynorm",
 )
 
 
