@@ -69,8 +69,9 @@ def run_target(name: str, widths: tuple[int, ...], grids: tuple[int, ...], prese
     sweep = Sweep(cfg, out=f"{out}/{name}" if out else None, resume=bool(out), progress=ProgressLine(0))
     payload = sweep.run()
     if out:
+        from polyapprox.plots import save_figure
         from polyapprox.results import write_json
-        from polyapprox.train.ffn_plot import plot_sweep, save_figure
+        from polyapprox.train.ffn_plot import plot_sweep
 
         write_json(f"{out}/{name}/sweep.json", payload)
         save_figure(plot_sweep(payload), f"{out}/{name}/ffn_sweep")

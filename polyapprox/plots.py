@@ -84,7 +84,7 @@ def save_figure(fig: Figure, path: str, formats: Sequence[str] = ("png", "svg"))
     out = []
     for fmt in formats:
         buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, dpi=120)
+        fig.savefig(buf, format=fmt, dpi=120, bbox_inches="tight")
         target = stem.with_suffix(f".{fmt}")
         atomic_write_bytes(target, buf.getvalue())
         out.append(str(target))

@@ -94,7 +94,8 @@ def run_ffn(args: argparse.Namespace) -> int:
     finally:
         torch.set_num_threads(threads)
     if args.out:
-        from polyapprox.train.ffn_plot import plot_sweep, save_figure
+        from polyapprox.plots import save_figure
+        from polyapprox.train.ffn_plot import plot_sweep
 
         write_json(f"{args.out}/sweep.json", payload)
         payload["files"] = save_figure(plot_sweep(payload), f"{args.out}/ffn_sweep")

@@ -1,50 +1,25 @@
-"""Atomic checkpoint and JSON writes, and the config check that guards ``--resume``.
-
-A write goes to a temporary file in the target folder, then ``os.replace`` (atomic on POSIX), so an
-interrupted run leaves either the old file or the new one, never a torn one.
-"""
+"""LM checkpoints (written atomically by ``polyapprox.results.atomic_write``) and the config check that
+guards ``--resume``."""
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from polyapprox.errors import ConfigError, InvalidDataError
+from polyapprox.results import atomic_write
 
 CHECKPOINT_FORMAT = "polyapprox.lm-checkpoint"
 CHECKPOINT_VERSION = 1
 
 
-def _atomic(path: Path, write: Any) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def write_json_atomic(path: str | os.PathLike[str], payload: Any) -> Path:
-    """Atomic JSON write (indent 2; non-JSON values via ``str``)."""
-    text = json.dumps(payload, indent=2, default=str) + "\n"
-    return _atomic(Path(path), lambda fh: fh.write(text.encode()))
-
-
 def save_checkpoint(path: str | os.PathLike[str], state: dict[str, Any]) -> Path:
     """``torch.save`` of ``state`` (plus format tags) to a temp file, then ``os.replace``."""
     payload = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, **state}
-    return _atomic(Path(path), lambda fh: torch.save(payload, fh))
+    return atomic_write(path, lambda fh: torch.save(payload, fh))
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:

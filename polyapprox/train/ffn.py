@@ -143,14 +143,11 @@ def split_dataset(x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
 
 
 def resolve_device(name: str) -> str:
-    """'auto' -> cuda if available else cpu; 'cuda' without a GPU -> ConfigError."""
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"device: {name!r} requested but no CUDA device is available (use --device auto or cpu)")
-    if name != "cpu" and not name.startswith("cuda"):
-        raise ConfigError(f"device: unknown {name!r}; choose from auto, cpu, cuda")
-    return name
+    """``polyapprox.train.device.resolve_device`` as a string ('cpu', 'cuda:0')."""
+    from polyapprox.train.device import resolve_device as _resolve
+
+    dev = _resolve(name)
+    return "cpu" if dev.type == "cpu" else str(dev)
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,17 +68,3 @@ def plot_sweep(payload: dict[str, Any], error: str = "sup_error") -> Figure:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: never hides points
     return fig
-
-
-def save_figure(fig: Figure, stem: str) -> list[str]:
-    """Write ``stem``.png and ``stem``.svg atomically; returns the paths."""
-    import io
-
-    from polyapprox.results import atomic_write_bytes
-
-    out = []
-    for ext in ("png", "svg"):
-        buf = io.BytesIO()
-        fig.savefig(buf, format=ext, dpi=120, bbox_inches="tight")
-        out.append(str(atomic_write_bytes(f"{stem}.{ext}", buf.getvalue())))
-    return out

@@ -7,7 +7,6 @@ continue from their checkpoints; without it an ``out`` that already holds result
 
 from __future__ import annotations
 
-import io
 import platform
 import sys
 from collections.abc import Callable
@@ -19,8 +18,8 @@ import torch
 
 from polyapprox.errors import ConfigError, InvalidDataError
 from polyapprox.nn.activations import ACTIVATIONS
-from polyapprox.train.checkpoint import _atomic as _atomic_write
-from polyapprox.train.checkpoint import config_mismatch, write_json_atomic
+from polyapprox.results import write_json
+from polyapprox.train.checkpoint import config_mismatch
 from polyapprox.train.data import Corpus, load_corpus, sample_batch
 from polyapprox.train.lm import SIZES, lm_config
 from polyapprox.train.lm_analysis import ffn_effective_ranks, layer_cosine_similarity, polycom_coefficients
@@ -117,12 +116,6 @@ def fits_by_activation(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _save_figure(fig: Any, path: Path) -> None:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=120)
-    _atomic_write(path, lambda fh: fh.write(buf.getvalue()))
-
-
 def run_sweep(
     sweep: SweepConfig,
     out: Path,
@@ -187,14 +180,15 @@ def run_sweep(
             tokens_per_step = tcfg.batch_size * cfg.context * dist.world
             runs.append(_run_record(act, size, model, res, corpus, wanted, device, tokens_per_step))
             payload = _payload(sweep, list(kept.values()) + runs, corpus, device, dist)
-            write_json_atomic(results_path, payload)
+            write_json(results_path, payload)
     payload = _payload(sweep, list(kept.values()) + runs, corpus, device, dist)
     if dist.main:
-        write_json_atomic(results_path, payload)
+        write_json(results_path, payload)
+        from polyapprox.plots import save_figure
         from polyapprox.train.lm_plots import plot_loss_curves, plot_scaling
 
-        _save_figure(plot_loss_curves(payload["runs"]), out / "loss_curves.png")
-        _save_figure(plot_scaling(payload["runs"], payload["fits"]), out / "scaling.png")
+        save_figure(plot_loss_curves(payload["runs"]), str(out / "loss_curves.png"), formats=("png",))
+        save_figure(plot_scaling(payload["runs"], payload["fits"]), str(out / "scaling.png"), formats=("png",))
     return payload
 
 

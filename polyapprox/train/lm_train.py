@@ -26,6 +26,7 @@ import torch
 from polyapprox.errors import ConfigError
 from polyapprox.train.checkpoint import check_config, load_checkpoint, save_checkpoint
 from polyapprox.train.data import Corpus, check_length, sample_batch
+from polyapprox.train.device import resolve_device as _resolve_device
 from polyapprox.train.lm import LMConfig, build_model, count_params, ffn_params, lm_loss, param_groups
 
 
@@ -115,15 +116,8 @@ def dist_from_env() -> DistInfo:
 
 
 def resolve_device(name: str, dist: DistInfo = DistInfo()) -> torch.device:
-    """``auto``: CUDA if available, else CPU; ``cuda`` without a GPU is a ConfigError."""
-    if name not in ("auto", "cpu", "cuda"):
-        raise ConfigError(f"device: unknown {name!r}; choose from auto, cpu, cuda")
-    has_cuda = torch.cuda.is_available()
-    if name == "cuda" and not has_cuda:
-        raise ConfigError("device: 'cuda' requested but torch.cuda.is_available() is False")
-    if name == "cpu" or not has_cuda:
-        return torch.device("cpu")
-    return torch.device("cuda", dist.local_rank)
+    """``polyapprox.train.device.resolve_device`` on this process's GPU (``LOCAL_RANK``)."""
+    return _resolve_device(name, dist.local_rank)
 
 
 def init_distributed(device: torch.device, dist: DistInfo) -> None:
