@@ -66,7 +66,9 @@ def _config_dict(cfg: ReproduceConfig) -> dict[str, Any]:
 def run_steps(cfg: ReproduceConfig, out: Path, resume: bool, only: tuple[str, ...] | None = None,
               log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True)) -> dict[str, Any]:
     """Run (or, with ``resume``, reuse) each step; returns {step: result}."""
-    import polyapprox.reproduce_steps  # noqa: F401  (registers the steps)
+    from polyapprox import reproduce_steps  # registers the steps
+
+    version = reproduce_steps.fingerprint()
 
     names = [n for n in STEPS if only is None or n in only]
     if only is not None:
@@ -84,7 +86,7 @@ def run_steps(cfg: ReproduceConfig, out: Path, resume: bool, only: tuple[str, ..
                 saved = read_json(path)
             except ValueError:
                 saved = None
-            if saved and saved.get("config") == cfg_json and "result" in saved:
+            if saved and saved.get("config") == cfg_json and saved.get("constants") == version and "result" in saved:
                 log(f"[{k}/{len(names)}] {name}: done earlier, reused ({path})")
                 results[name] = saved["result"]
                 continue
@@ -94,7 +96,7 @@ def run_steps(cfg: ReproduceConfig, out: Path, resume: bool, only: tuple[str, ..
         result = fn(cfg, out)
         seconds = time.perf_counter() - t0
         result = {**result, "seconds": seconds}
-        write_json(path, {"step": name, "config": cfg_json, "result": result})
+        write_json(path, {"step": name, "config": cfg_json, "constants": version, "result": result})
         results[name] = result
         log(f"[{k}/{len(names)}] {name}: finished in {seconds:.1f} s (total {time.perf_counter() - t_all:.0f} s)")
     return results
