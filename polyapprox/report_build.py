@@ -56,7 +56,8 @@ def _rates_section(res: Mapping[str, Any]) -> Section:
             rrows.append([r["target"], r["dim"], r["order"], f"{r['fit']['slope']:.3f}",
                           _fmt(lf.get("corrected_slope"), ".3f"), _fmt(lf.get("loglog_slope"), ".2f"),
                           lf.get("verdict", "-"), ", ".join(f"{e:.1e}: {q:.1f}" for e, q in ratios) or "-"])
-        body += ["", "ReLU baseline (Yarotsky's approximate products, accuracy coupled to N). Expected (theory.md 5.5): "
+        body += ["", "ReLU baseline (Yarotsky's approximate products, accuracy coupled to N). "
+                 "Expected (theory.md 5.5): "
                  "the plain slope is biased shallow by the ln(1/eps) factor, the slope against W/ln W is close "
                  "to -n/d, and the "
                  "parameter ratio at equal error (the PolyReLU construction swept on the same grids, interpolated "
