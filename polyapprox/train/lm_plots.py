@@ -74,9 +74,18 @@ def plot_scaling(runs: list[dict[str, Any]], fits: dict[str, dict[str, Any]]) ->
             ax.plot(
                 grid, pred, "-", color=colour[act], lw=1, label=f"{act} fit: alpha = {fit['alpha']:.3f}{ci}"
             )
-    ax.set_xscale("log")
+    all_n = [r["params"] for r in runs]
+    if all_n and max(all_n) >= 2 * min(all_n):
+        ax.set_xscale("log")
+    else:  # one model size: a log axis over a 0.01 % range prints unreadable tick labels
+        from matplotlib.ticker import MaxNLocator
+
+        ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+        ax.xaxis.set_major_locator(MaxNLocator(3, integer=True))
+        ax.set_title("Validation loss vs. parameters (one model size: no scaling fit)")
     ax.set_xlabel("parameters N")
     ax.set_ylabel("validation loss (nats / byte)")
-    ax.set_title("Validation loss vs. parameters")
+    if not ax.get_title():
+        ax.set_title("Validation loss vs. parameters")
     ax.legend(fontsize=7)
     return fig
