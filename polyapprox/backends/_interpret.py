@@ -30,6 +30,35 @@ class Backend(Protocol):
     def output(self, a: Any) -> Any: ...
 
 
+class ObjectArrays:
+    """Shared primitives of the one-point back ends (exact Fractions, sympy): the state is a numpy object
+    array of per-unit scalars; subclasses supply ``constant`` (the number type) and ``relu``."""
+
+    def constant(self, q: Fraction) -> Any:
+        raise NotImplementedError
+
+    def inputs(self, x: Sequence[Any]) -> np.ndarray:
+        return np.array(list(x), dtype=object)
+
+    def affine(self, k: int, layer: Layer, a: np.ndarray) -> np.ndarray:
+        out = np.array([self.constant(b) for b in layer.bias], dtype=object)
+        for i, j, v in layer.weight.entries:
+            out[i] = out[i] + self.constant(v) * a[j]
+        return out
+
+    def take(self, z: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        return z[idx]
+
+    def assemble(self, z: np.ndarray, parts: list[tuple[np.ndarray, Any]]) -> np.ndarray:
+        out = z.copy()
+        for idx, v in parts:
+            out[idx] = v
+        return out
+
+    def output(self, a: np.ndarray) -> list[Any]:
+        return list(a)
+
+
 def activation_groups(layer: Layer) -> list[tuple[PolyReLU, np.ndarray]]:
     """The layer's PolyReLU units grouped by spec: [(spec, unit indices)], in first-seen order."""
     groups: dict[Activation, list[int]] = {}

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from fractions import Fraction
-from typing import Any
 
 import numpy as np
 import sympy
 
 from polyapprox.backends import _interpret
 from polyapprox.errors import ExpressionError
-from polyapprox.net import Layer, Net
+from polyapprox.net import Net
 
 ReluRule = str | Callable[[sympy.Expr, int, int], sympy.Expr]
 
@@ -32,27 +31,9 @@ def default_symbols(d: int) -> tuple[sympy.Symbol, ...]:
     return syms if isinstance(syms, tuple) else (syms,)
 
 
-class _Sympy:
+class _Sympy(_interpret.ObjectArrays):
     def __init__(self, relu: ReluRule) -> None:
         self.rule = relu
-
-    def inputs(self, x: Sequence[sympy.Expr]) -> np.ndarray:
-        return np.array(list(x), dtype=object)
-
-    def affine(self, k: int, layer: Layer, a: np.ndarray) -> np.ndarray:
-        out = np.array([rational(b) for b in layer.bias], dtype=object)
-        for i, j, v in layer.weight.entries:
-            out[i] = out[i] + rational(v) * a[j]
-        return out
-
-    def take(self, z: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        return z[idx]
-
-    def assemble(self, z: np.ndarray, parts: list[tuple[np.ndarray, Any]]) -> np.ndarray:
-        out = z.copy()
-        for idx, v in parts:
-            out[idx] = v
-        return out
 
     def constant(self, q: Fraction) -> sympy.Rational:
         return rational(q)

@@ -17,13 +17,7 @@ TINY = ["train", "ffn", "--target", "sin1", "--activations", "relu,polyrelu", "-
         "--grids", "2,4", "--quiet", "--json"]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread (and the CI machine is shared); restored afterwards."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _run(capsys, argv):

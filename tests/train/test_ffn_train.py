@@ -21,13 +21,7 @@ from polyapprox.train.ffn_model import FFN, init_ffn_
 TINY = TrainConfig(steps=150, lbfgs_steps=25, eval_every=25, patience=100)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run fastest on one thread (and the CI machine is shared); restored afterwards."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _square(x: np.ndarray) -> np.ndarray:
