@@ -55,6 +55,12 @@ def polynorm_reference(
     return out
 
 
+def _plain_formula(impl: str) -> bool:
+    """Use the plain formula: asked for, or ``auto`` inside ``torch.compile`` (the compiler fuses the plain
+    formula itself; the eager fused kernels' row chunks and out= buffers do not trace)."""
+    return impl == "reference" or (impl == "auto" and torch.compiler.is_compiling())
+
+
 class _PolyBase(nn.Module):
     """Shared parameters: ``weight`` (r,), highest power first, init 1/r; ``bias`` (1,), init 0."""
 
@@ -75,7 +81,7 @@ class PolyReLU(_PolyBase):
     """PolyReLU_r(x) = sum_{i=1}^r a_i ReLU(x)^i + a_0 (paper Eq. 2); weight[0] = a_r, bias = a_0."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.impl == "reference":
+        if _plain_formula(self.impl):
             return polyrelu_reference(x, self.weight, self.bias)
         return polyrelu(x, self.weight, self.bias)
 
@@ -88,7 +94,7 @@ class PolyNorm(_PolyBase):
         self.eps = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.impl == "reference":
+        if _plain_formula(self.impl):
             return polynorm_reference(x, self.weight, self.bias, self.eps)
         return polynorm(x, self.weight, self.bias, self.eps)
 

@@ -62,3 +62,20 @@ def test_fused_module_matches_reference_module(cls, order):
     assert scaled_error(y, y_ref) <= tolerance(torch.float32)
     for ours, ref in ((dx, dx_ref), (dw, dw_ref), (db, db_ref)):
         assert scaled_error(ours, ref) <= tolerance(torch.float32, grad=True)
+
+
+@pytest.mark.parametrize("name", ["polyrelu", "polynorm"])
+def test_auto_uses_the_plain_formula_inside_torch_compile(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under torch.compile ``impl='auto'`` traces the plain formula (the compiler fuses it itself)."""
+    import polyapprox.nn.activations as acts
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise AssertionError("fused kernel called while compiling")
+
+    monkeypatch.setattr(acts, name, boom)
+    monkeypatch.setattr(torch.compiler, "is_compiling", lambda: True)
+    mod = acts.make_activation(name)
+    x = torch.randn(4, 8, dtype=torch.float64)
+    ref = acts.polyrelu_reference if name == "polyrelu" else acts.polynorm_reference
+    expected = ref(x, mod.weight, mod.bias) if name == "polyrelu" else ref(x, mod.weight, mod.bias, mod.eps)
+    assert torch.equal(mod(x), expected)
