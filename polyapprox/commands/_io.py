@@ -17,18 +17,20 @@ def emit(payload: dict[str, Any], as_json: bool, text: str | None = None) -> Non
         sys.stdout.write((text if text is not None else json.dumps(payload, indent=2, default=str)) + "\n")
 
 
+def parse_int(value: str, field: str, minimum: int = 1) -> int:
+    """'8' -> 8, checked >= minimum; ConfigError naming the field otherwise (one-line exit 2 in the CLI)."""
+    try:
+        v = int(value.strip())
+    except ValueError:
+        raise ConfigError(f"{field}: not an integer: {value.strip()!r}") from None
+    if v < minimum:
+        raise ConfigError(f"{field}: {v} must be >= {minimum}")
+    return v
+
+
 def parse_int_list(value: str, field: str, minimum: int = 1) -> list[int]:
     """'8,16,32' -> [8, 16, 32]; each >= minimum, else ConfigError naming the field."""
-    out = []
-    for item in value.split(","):
-        item = item.strip()
-        try:
-            v = int(item)
-        except ValueError:
-            raise ConfigError(f"{field}: not an integer: {item!r}") from None
-        if v < minimum:
-            raise ConfigError(f"{field}: {v} must be >= {minimum}")
-        out.append(v)
+    out = [parse_int(item, field, minimum) for item in value.split(",")]
     if not out:
         raise ConfigError(f"{field}: empty list")
     return out

@@ -12,19 +12,12 @@ import sys
 import time
 from typing import Any
 
-from polyapprox.commands._io import emit, parse_int_list
-from polyapprox.errors import ConfigError
+from polyapprox.commands._io import emit, parse_int, parse_int_list
 
 
 def _int_at_least(value: str, minimum: int, field: str) -> int:
     """Parsed in the handler (not as an argparse ``type``) so that bad values give the one-line exit 2."""
-    try:
-        v = int(value)
-    except ValueError:
-        raise ConfigError(f"{field}: not an integer: {value!r}") from None
-    if v < minimum:
-        raise ConfigError(f"{field}: {v} must be >= {minimum}")
-    return v
+    return parse_int(value, field, minimum)
 
 
 def _common(p: argparse.ArgumentParser, prove_default: bool = True) -> None:
