@@ -30,10 +30,7 @@ def parse_int(value: str, field: str, minimum: int = 1) -> int:
 
 def parse_int_list(value: str, field: str, minimum: int = 1) -> list[int]:
     """'8,16,32' -> [8, 16, 32]; each >= minimum, else ConfigError naming the field."""
-    out = [parse_int(item, field, minimum) for item in value.split(",")]
-    if not out:
-        raise ConfigError(f"{field}: empty list")
-    return out
+    return [parse_int(item, field, minimum) for item in value.split(",")]
 
 
 def parse_name_list(value: str, field: str, allowed: tuple[str, ...]) -> list[str]:
