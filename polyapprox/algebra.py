@@ -69,14 +69,21 @@ def _block_diag(blocks: Sequence[SparseMatrix], share_columns: bool) -> SparseMa
     return SparseMatrix((rows, cols), tuple(entries))
 
 
+def _common_dim(op: str, nets: Sequence[Net], attr: str) -> int:
+    """The value of ``attr`` (in_dim / out_dim) shared by all ``nets``, else a NetError naming the culprit."""
+    if not nets:
+        raise NetError(f"{op}: no networks given")
+    value = getattr(nets[0], attr)
+    say = "takes {} inputs" if attr == "in_dim" else "has {} outputs"
+    for k, n in enumerate(nets):
+        if getattr(n, attr) != value:
+            raise NetError(f"{op}: nets[{k}] {say.format(getattr(n, attr))}, nets[0] {say.format(value)}")
+    return value
+
+
 def parallel(*nets: Net) -> Net:
     """x -> (f_1(x), ..., f_k(x)): all nets read the same input; depths equalised by carriers."""
-    if not nets:
-        raise NetError("parallel: no networks given")
-    d = nets[0].in_dim
-    for k, n in enumerate(nets):
-        if n.in_dim != d:
-            raise NetError(f"parallel: nets[{k}] takes {n.in_dim} inputs, nets[0] takes {d}")
+    d = _common_dim("parallel", nets, "in_dim")
     depth = max(len(n.layers) for n in nets)
     padded = [pad_depth(n, depth) for n in nets]
     layers = []
@@ -92,12 +99,7 @@ def parallel(*nets: Net) -> Net:
 
 def add(*nets: Net, weights: Sequence[object] | None = None) -> Net:
     """x -> sum_k weights[k] * f_k(x) (weights default to 1); all nets share in_dim and out_dim."""
-    if not nets:
-        raise NetError("add: no networks given")
-    m = nets[0].out_dim
-    for k, n in enumerate(nets):
-        if n.out_dim != m:
-            raise NetError(f"add: nets[{k}] has {n.out_dim} outputs, nets[0] has {m}")
+    m = _common_dim("add", nets, "out_dim")
     ws = [as_fraction(w, f"weights[{k}]") for k, w in enumerate(weights)] if weights else [Fraction(1)] * len(nets)
     if len(ws) != len(nets):
         raise NetError(f"add: {len(ws)} weights for {len(nets)} nets")

@@ -294,12 +294,9 @@ def _cells(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: 
             if _retry_with_cuts(box, todo):
                 continue
             outcome, info = prove_by_cases(run, box, cache, jumps)
-            if outcome == "proved":
-                proved, case_cells = proved + 1, case_cells + 1
-                continue
             if outcome == "refuted":
                 return run.refuted(method, info[0], info[1], "found on a cell with an undetermined condition", proved)
-            unknown.append(f"{exc}; sign cases: {info}")
+            proved, case_cells = _tally_cases(outcome, info, f"{exc}", proved, case_cells, unknown)
             continue
         diffs = [canonical(n - e) for n, e in zip(net_vals, expr_vals, strict=True)]
         if all(dd == 0 for dd in diffs):
@@ -317,12 +314,10 @@ def _cells(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: 
             return run.cert("unknown", method, regions=proved,
                             detail="internal: grid search found no verified counterexample")
         outcome, info = prove_by_cases(run, box, cache, jumps)
-        if outcome == "proved":
-            proved, case_cells = proved + 1, case_cells + 1
-            continue
         if outcome == "refuted":
             return run.refuted(method, info[0], info[1], "found by exact evaluation on an undecided cell", proved)
-        unknown.append(f"difference not reducible to a polynomial on a cell; sign cases: {info}")
+        proved, case_cells = _tally_cases(outcome, info, "difference not reducible to a polynomial on a cell",
+                                          proved, case_cells, unknown)
     faces = 0
     if jumps and not unknown:  # the target may jump on cell boundaries: check them as lower-dim problems
         axis_points = [distinct(pts) for pts in axis_points]
@@ -361,3 +356,12 @@ def evidence(net: Net, expr: Any, points: Sequence[Sequence[object]],
         if found is not None:
             return run.refuted("sampling", p, found, f"exact evaluation at {len(pts)} points")
     return run.cert("evidence", "sampling", detail=f"agrees exactly at {len(pts)} points (not a proof)")
+
+
+def _tally_cases(outcome: str, info: object, why: str, proved: int, case_cells: int,
+                 unknown: list[str]) -> tuple[int, int]:
+    """Count a cell settled by sign cases as proved, or record why it stays unknown (refutations return earlier)."""
+    if outcome == "proved":
+        return proved + 1, case_cells + 1
+    unknown.append(f"{why}; sign cases: {info}")
+    return proved, case_cells
