@@ -19,8 +19,8 @@ import numpy as np
 
 from polyapprox.backends.floats import FloatNet
 from polyapprox.construct.sobolev import ClosedForm, build_sobolev
-from polyapprox.counting import count_params
-from polyapprox.targets import get_target
+from polyapprox.core.counting import count_params
+from polyapprox.targets.catalogue import get_target
 
 
 def _best(fn, repeats: int = 3) -> float:

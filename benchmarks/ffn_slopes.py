@@ -2,7 +2,7 @@
 
 For one d = 1 and one d = 2 target, every activation (relu, relu2, gelu, swiglu, polyrelu, polynorm) is
 trained over a width sweep (``polyapprox.train.ffn_sweep``: Adam + L-BFGS, float64, early stopping) and the
-sup / L2 test errors are measured by ``polyapprox.measure.measure_errors``. Per activation the table gives
+sup / L2 test errors are measured by ``polyapprox.approx.measure.measure_errors``. Per activation the table gives
 
 * ``slope`` / ``ci``: ``fit_rate`` (the project's rule: asymptotic window of >= 4 sizes, else the last 4;
   bootstrap 95 % CI) on the per-width geometric mean over seeds of the sup error vs ``params`` (all
@@ -69,8 +69,7 @@ def run_target(name: str, widths: tuple[int, ...], grids: tuple[int, ...], prese
     sweep = Sweep(cfg, out=f"{out}/{name}" if out else None, resume=bool(out), progress=ProgressLine(0))
     payload = sweep.run()
     if out:
-        from polyapprox.plots import save_figure
-        from polyapprox.results import write_json
+        from polyapprox.core.results import save_figure, write_json
         from polyapprox.train.ffn_plot import plot_sweep
 
         write_json(f"{out}/{name}/sweep.json", payload)

@@ -16,9 +16,9 @@ import sys
 import time
 from fractions import Fraction
 
-from polyapprox.counting import count_params
-from polyapprox.lemma2 import fit_log_size, levels_for, polyrelu_target, relu_approx_polyrelu
-from polyapprox.pieces import propagate, sup_error
+from polyapprox.approx.pieces import propagate, sup_error
+from polyapprox.construct.lemma2 import fit_log_size, levels_for, polyrelu_target, relu_approx_polyrelu
+from polyapprox.core.counting import count_params
 
 TARGETS = {
     "relu2": ("0", "0", "1"),

@@ -14,8 +14,8 @@ import json
 import sys
 import time
 
-from polyapprox.sweeps import SweepConfig, envelope_sweep, run_sweep, stderr_progress
-from polyapprox.targets import get_target
+from polyapprox.approx.sweeps import SweepConfig, envelope_sweep, run_sweep, stderr_progress
+from polyapprox.targets.catalogue import get_target
 
 # (target, n, sizes): sizes per theory.md 5.5 / 6.2 (d = 1: N = 32..256, d = 2: 8..64, d = 3: 2..16)
 CASES = [

@@ -47,7 +47,7 @@ CONSTRUCTIONS = [
 import sympy
 
 from polyapprox.construct.blocks import polynomial_1d_block, power_block, product_block
-from polyapprox.counting import count_params
+from polyapprox.core.counting import count_params
 from polyapprox.symbolic import prove_equal
 
 x, y = sympy.symbols("x y", real=True)
@@ -80,8 +80,8 @@ for k in (1, 2, 3):
     ("md", "## Lemma 2: a ReLU network for one PolyReLU unit\n\nThe exact sup error over [-1, 1] "
            "(exact breakpoint propagation) stays below the rigorous bound and below eps; the size grows "
            "linearly in ln(1/eps) (the paper states ln^2)."),
-    ("code", '''from polyapprox.lemma2 import polyrelu_target, relu_approx_polyrelu
-from polyapprox.pieces import propagate, sup_error
+    ("code", '''from polyapprox.construct.lemma2 import polyrelu_target, relu_approx_polyrelu
+from polyapprox.approx.pieces import propagate, sup_error
 
 coeffs = (Fraction(1, 4), Fraction(1, 2), Fraction(-1, 2), Fraction(3, 4))
 exps = range(2, 7) if QUICK else range(2, 13)
@@ -92,7 +92,7 @@ for e in exps:
     print(f"eps=2^-{e:<2d} params={count_params(net).params:5d} sup error={float(err.upper):.3e} "
           f"bound={float(bound):.3e}")'''),
     ("md", "## The registry of checks\n\nEvery check the proofs cite; `status` must be `proved`."),
-    ("code", '''from polyapprox.verify import run_checks
+    ("code", '''from polyapprox.verify.registry import run_checks
 
 prefixes = ("lemma1", "thm1", "shared_coefficients", "polynorm") if QUICK else ("",)
 for prefix in prefixes:
@@ -107,9 +107,9 @@ RATES = [
            "theory slope is -n/d. A measured slope concerns one construction on one target; it does not "
            "prove optimality (theory.md 3.7)."),
     ("code", SETUP),
-    ("code", '''from polyapprox.plots import rates_figure
-from polyapprox.sweeps import SweepConfig, run_sweep
-from polyapprox.targets import get_target
+    ("code", '''from polyapprox.report.plots import rates_figure
+from polyapprox.approx.sweeps import SweepConfig, run_sweep
+from polyapprox.targets.catalogue import get_target
 
 target = get_target("sin1")
 order = 2
@@ -177,7 +177,7 @@ FFN = [
            "One-hidden-layer FFN blocks (ReLU, GELU, PolyReLU) trained by Adam then L-BFGS on a 1-D target, "
            "their sup error against parameters, beside the untrained Theorem 3 construction "
            "(`proofs/theorem3.md`). Training finds *some* approximation; the construction gives a guaranteed "
-           "one with a known rate. Errors are measured with the same code for both (`polyapprox.measure`). "
+           "one with a known rate. Errors are measured with the same code for both (`polyapprox.approx.measure`). "
            "Needs `polyapprox.train.ffn`. In quick mode training is 60 Adam steps without the L-BFGS polish: "
            "the trained errors are then far from converged and say nothing about the activations."),
     ("code", SETUP),

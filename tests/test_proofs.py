@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from polyapprox.verify import CheckResult, load_checks, run_check
+from polyapprox.verify.registry import CheckResult, load_checks, run_check
 
 PROOFS = Path(__file__).resolve().parent.parent / "proofs"
 RESULTS = ("lemma1", "theorem1", "lemma2", "theorem2", "theorem3", "shared_coefficients", "polynorm_gradient")

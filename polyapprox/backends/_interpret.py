@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from polyapprox.net import Activation, Identity, Layer, Net, PolyReLU
+from polyapprox.core.net import Activation, Identity, Layer, Net, PolyReLU
 
 
 class Backend(Protocol):

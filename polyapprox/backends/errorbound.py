@@ -23,7 +23,7 @@ import numpy as np
 
 from polyapprox.backends import _interpret
 from polyapprox.backends.floats import check_points, sparse_weight
-from polyapprox.net import Layer, Net
+from polyapprox.core.net import Layer, Net
 
 U = 2.0 ** -53
 

@@ -8,8 +8,8 @@ from fractions import Fraction
 import numpy as np
 
 from polyapprox.backends import _interpret
+from polyapprox.core.net import Net, as_fraction
 from polyapprox.errors import InvalidDataError
-from polyapprox.net import Net, as_fraction
 
 
 class _Exact(_interpret.ObjectArrays):

@@ -9,8 +9,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from polyapprox.backends import _interpret
+from polyapprox.core.net import Layer, Net
 from polyapprox.errors import InvalidDataError
-from polyapprox.net import Layer, Net
 
 
 def check_points(x: Any, d: int) -> np.ndarray:

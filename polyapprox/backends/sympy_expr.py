@@ -14,8 +14,8 @@ import numpy as np
 import sympy
 
 from polyapprox.backends import _interpret
+from polyapprox.core.net import Net
 from polyapprox.errors import ExpressionError
-from polyapprox.net import Net
 
 ReluRule = str | Callable[[sympy.Expr, int, int], sympy.Expr]
 

@@ -20,8 +20,8 @@ import torch
 from torch import nn
 
 from polyapprox.backends import _interpret
+from polyapprox.core.net import IDENTITY, RELU, Activation, Layer, Net, PolyReLU, SparseMatrix
 from polyapprox.errors import ConfigError, NetError
-from polyapprox.net import IDENTITY, RELU, Activation, Layer, Net, PolyReLU, SparseMatrix
 
 
 class _Torch:

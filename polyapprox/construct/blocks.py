@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
+from polyapprox.core.net import RELU, Layer, Net, PolyReLU, as_fraction
 from polyapprox.errors import ConfigError
-from polyapprox.net import RELU, Layer, Net, PolyReLU, as_fraction
 
 
 def _check_k(k: int, name: str = "k") -> int:

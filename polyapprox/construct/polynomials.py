@@ -42,9 +42,9 @@ from math import comb, factorial, gcd
 import sympy
 
 from polyapprox.construct.shared import solve_rational
+from polyapprox.core.net import Layer, Net, PolyReLU, SparseMatrix
 from polyapprox.errors import ConfigError, ExpressionError
-from polyapprox.expressions import as_polynomial, parse_expression, parse_variables
-from polyapprox.net import Layer, Net, PolyReLU, SparseMatrix
+from polyapprox.symbolic.expressions import as_polynomial, parse_expression, parse_variables
 
 Direction = tuple[int, ...]
 

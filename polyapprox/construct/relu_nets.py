@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from polyapprox.core.net import IDENTITY, RELU, Activation, Identity, Layer, Net, PolyReLU, SparseMatrix, as_fraction
 from polyapprox.errors import ConfigError, NetError
-from polyapprox.net import IDENTITY, RELU, Activation, Identity, Layer, Net, PolyReLU, SparseMatrix, as_fraction
 
 #: Theorem 1's coefficient vector for ReLU at the paper's order 3; canonically equal to ``RELU``.
 THEOREM1_A = PolyReLU((0, 1, 0, 0))

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
+from polyapprox.core.net import Identity, Layer, Net, PolyReLU, SparseMatrix, as_fraction
 from polyapprox.errors import ConfigError
-from polyapprox.net import Identity, Layer, Net, PolyReLU, SparseMatrix, as_fraction
 
 #: The paper's initialisation w = (1/3, 1/3, 1/3), b = 0, in our ordering a = (a_0, a_1, a_2, a_3).
 PAPER_SIGMA = PolyReLU((0, Fraction(1, 3), Fraction(1, 3), Fraction(1, 3)))

@@ -30,9 +30,9 @@ from fractions import Fraction
 
 import numpy as np
 
+from polyapprox.core.net import IDENTITY, RELU, Layer, Net, PolyReLU, SparseMatrix
 from polyapprox.errors import ConfigError
-from polyapprox.net import IDENTITY, RELU, Layer, Net, PolyReLU, SparseMatrix
-from polyapprox.targets import Target
+from polyapprox.targets.catalogue import Target
 
 Form = tuple[dict[int, Fraction], Fraction]  # (unit -> coefficient, constant) over the previous layer
 ONE: Form = ({}, Fraction(1))

@@ -30,8 +30,8 @@ from polyapprox.construct.sobolev import (
     alphas,
     check_order,
 )
-from polyapprox.net import IDENTITY, Layer, Net, SparseMatrix
-from polyapprox.targets import Target
+from polyapprox.core.net import IDENTITY, Layer, Net, SparseMatrix
+from polyapprox.targets.catalogue import Target
 
 
 def centres(N: int) -> range:

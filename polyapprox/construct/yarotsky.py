@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from polyapprox.core.net import IDENTITY, RELU, Activation, Layer, Net, SparseMatrix, as_fraction
 from polyapprox.errors import ConfigError
-from polyapprox.net import IDENTITY, RELU, Activation, Layer, Net, SparseMatrix, as_fraction
 
 HALF = Fraction(1, 2)
 

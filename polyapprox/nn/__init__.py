@@ -13,7 +13,7 @@ Conventions (pinned by golden tests, see ``tests/nn``):
 (Triton on CUDA when installed, a chunked torch path otherwise); ``impl="reference"`` evaluates the plain
 formulas ``polyrelu_reference`` / ``polynorm_reference`` under autograd.
 
-These are *modules*; ``polyapprox.net.PolyReLU`` is the exact activation *spec* of a ``Net``.
+These are *modules*; ``polyapprox.core.net.PolyReLU`` is the exact activation *spec* of a ``Net``.
 """
 
 from polyapprox.nn.activations import (

@@ -9,6 +9,7 @@ a.v + c = 0 (2-D polygons; parametrised by one rational variable) by ``prove_equ
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -21,6 +22,8 @@ from polyapprox.symbolic.certificate import Certificate
 from polyapprox.symbolic.regions import Oracle, Undetermined, _poly, _sorted_distinct, evaluate_expr, evaluate_net
 
 Line = tuple[list[Fraction], Fraction]
+#: ``prove_equal`` itself, passed in by the prover for the lower-dimensional problems on faces and cut lines.
+Prover = Callable[..., Certificate]
 
 
 def distinct(points: list[AlgNum]) -> list[AlgNum]:
@@ -70,12 +73,11 @@ def check_points(run: Any, points: list[AlgNum], method: str, proved: int) -> Ce
 
 
 def check_faces(run: Any, dom: list[tuple[Fraction, Fraction]] | None, axis_points: list[list[AlgNum]],
-                 method: str, proved: int, max_regions: int) -> Certificate | None:
+                 method: str, proved: int, max_regions: int, prove_equal: Prover) -> Certificate | None:
     """d >= 2, discontinuous expr: every cell boundary lies on a hyperplane x_j = r (r a split point or a
     domain end). Prove the identity restricted to each such hyperplane (a (d-1)-variable problem: the net
     composed with the affine embedding, expr with x_j = r); None when all hold."""
-    from polyapprox.algebra import compose, linear
-    from polyapprox.symbolic.prover import prove_equal
+    from polyapprox.core.algebra import compose, linear
 
     d = len(run.syms)
     for j, pts in enumerate(axis_points):
@@ -107,13 +109,12 @@ def check_faces(run: Any, dom: list[tuple[Fraction, Fraction]] | None, axis_poin
 
 
 def check_lines(run: Any, dom: list[tuple[Fraction, Fraction]], lines: list[Line], method: str, proved: int,
-                max_regions: int) -> Certificate | None:
+                max_regions: int, prove_equal: Prover) -> Certificate | None:
     """2-D polygon cells, discontinuous expr: prove the identity on each cut line inside the box.
 
     a1 x + a2 y + c = 0 with a2 != 0 is parametrised by t = x, y = -(a1 t + c)/a2; a vertical line by t = y.
     The t-range is the part of the line inside the closed box (a single point is checked directly)."""
-    from polyapprox.algebra import compose, linear
-    from polyapprox.symbolic.prover import prove_equal
+    from polyapprox.core.algebra import compose, linear
 
     (x0, x1), (y0, y1) = dom
     t = sympy.Symbol("t_line", real=True)

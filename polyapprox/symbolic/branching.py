@@ -22,7 +22,7 @@ from typing import Any
 import sympy
 
 from polyapprox.symbolic.absform import canonical
-from polyapprox.symbolic.regions import NEG, POS, ZERO, Oracle, Undetermined, _poly, evaluate_expr, evaluate_net
+from polyapprox.symbolic.regions import NEG, POS, ZERO, Branch, Oracle, Undetermined, _poly, evaluate_expr, evaluate_net
 
 #: at most this many branched polynomials on one path, and this many leaves per cell
 MAX_DEPTH, MAX_LEAVES = 8, 256
@@ -116,11 +116,3 @@ def _vanishes(diff: sympy.Expr, assume: dict[sympy.Poly, str], syms: tuple[sympy
         return False
     basis = sympy.groebner(zeros, *syms, order="lex", domain="QQ")
     return basis.reduce(p.as_expr())[1] == 0
-
-
-class Branch(Exception):  # noqa: N818 (control flow)
-    """Branch on the sign of ``key`` (a monic polynomial) before going on."""
-
-    def __init__(self, key: sympy.Poly) -> None:
-        super().__init__(key)
-        self.key = key

@@ -34,8 +34,8 @@ import sympy
 
 from polyapprox.backends.exact import evaluate_exact
 from polyapprox.backends.sympy_expr import default_symbols, rational, to_sympy
+from polyapprox.core.net import Net, as_fraction
 from polyapprox.errors import ConfigError, ExpressionError
-from polyapprox.net import Net, as_fraction
 from polyapprox.symbolic.absform import canonical
 from polyapprox.symbolic.algnum import AlgNum, points_between
 from polyapprox.symbolic.boundaries import box_edges, check_faces, check_lines, check_points, distinct, distinct_lines
@@ -327,10 +327,10 @@ def _cells(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: 
         elif polygons:
             assert dom is not None
             lines = distinct_lines(lines)
-            bad = check_lines(run, dom, lines, method, proved, max_regions)
+            bad = check_lines(run, dom, lines, method, proved, max_regions, prove_equal)
             faces = len(lines)
         else:
-            bad = check_faces(run, dom, axis_points, method, proved, max_regions)
+            bad = check_faces(run, dom, axis_points, method, proved, max_regions, prove_equal)
             faces = sum(len(pts) for pts in axis_points)
         if bad is not None:
             return bad

@@ -28,7 +28,7 @@ from typing import Any
 import sympy
 
 from polyapprox.backends.sympy_expr import to_sympy
-from polyapprox.net import Net
+from polyapprox.core.net import Net
 from polyapprox.symbolic.absform import _abs_of, canonical, relu_abs
 from polyapprox.symbolic.algnum import AlgNum, compare, poly_at, rational_between, real_roots
 
@@ -160,6 +160,14 @@ def enclosure(p: sympy.Poly, bounds: Sequence[Bound]) -> tuple[Fraction, Fractio
     return lo_sum, hi_sum
 
 
+class Branch(Exception):  # noqa: N818 (control flow)
+    """Branch on the sign of ``key`` (a monic polynomial) before going on."""
+
+    def __init__(self, key: sympy.Poly) -> None:
+        super().__init__(key)
+        self.key = key
+
+
 class Oracle:
     """Signs of polynomials on a cell (``Box`` or ``polygons.Polygon``; may raise ``Split``) or at one 1-D
     algebraic point."""
@@ -196,8 +204,6 @@ class Oracle:
         if s is None and self.assume is not None:
             key, flip = p.monic(), p.LC() < 0
             if key not in self.assume:
-                from polyapprox.symbolic.branching import Branch
-
                 raise Branch(key)
             s = self.assume[key]
             return {POS: NEG, NEG: POS, ZERO: ZERO}[s] if flip else s

@@ -1,4 +1,4 @@
-"""LM checkpoints (written atomically by ``polyapprox.results.atomic_write``) and the config check that
+"""LM checkpoints (written atomically by ``polyapprox.core.results.atomic_write``) and the config check that
 guards ``--resume``."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Any
 
 import torch
 
+from polyapprox.core.results import atomic_write
 from polyapprox.errors import ConfigError, InvalidDataError
-from polyapprox.results import atomic_write
 
 CHECKPOINT_FORMAT = "polyapprox.lm-checkpoint"
 CHECKPOINT_VERSION = 1

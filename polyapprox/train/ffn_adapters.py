@@ -1,7 +1,7 @@
 """The FFN sweep's only contact points with targets, measurement, rate fits and the Theorem 3 construction.
 
-Each function is a thin call into the shared module (``polyapprox.targets``, ``polyapprox.measure``,
-``polyapprox.rates``, ``polyapprox.construct.sobolev``), so trained and constructed networks are measured
+Each function is a thin call into the shared module (``polyapprox.targets``, ``polyapprox.approx.measure``,
+``polyapprox.approx.rates``, ``polyapprox.construct.sobolev``), so trained and constructed networks are measured
 and fitted by the same code; an API change there is a one-file edit here.
 """
 
@@ -18,7 +18,7 @@ VectorFn = Callable[[np.ndarray], np.ndarray]  # x (P, d) -> (P,)
 
 def resolve_target(name_or_expr: str, dim: int | None) -> Any:
     """A catalogue target by name, else a user expression in x1..xd (or x, y, z) on [0,1]^dim."""
-    from polyapprox.targets import resolve_target as _resolve
+    from polyapprox.targets.catalogue import resolve_target as _resolve
 
     return _resolve(name_or_expr, dim)
 
@@ -35,14 +35,14 @@ def _report(rep: Any) -> dict[str, Any]:
 
 def measure(fn: VectorFn, target: Any, seed: int = 0) -> dict[str, Any]:
     """sup and L2 errors of a vectorised callable against ``target`` (``measure_errors``), with how."""
-    from polyapprox.measure import measure_errors
+    from polyapprox.approx.measure import measure_errors
 
     return _report(measure_errors(fn, target, seed=seed))
 
 
 def measure_net(net: Any, target: Any, grid_cells: int | None = None) -> dict[str, Any]:
     """sup and L2 errors of an exact ``Net`` (breakpoint-aligned when ``grid_cells`` = N is given)."""
-    from polyapprox.measure import measure_errors
+    from polyapprox.approx.measure import measure_errors
 
     return _report(measure_errors(net, target, grid_cells=grid_cells))
 
@@ -53,7 +53,7 @@ def fit(params: Sequence[float], errors: Sequence[float], floor: Sequence[float]
     Several points with the same ``params`` (seeds) are first reduced to their geometric mean, since the
     window rule of ``fit_rate`` works on distinct sizes.
     """
-    from polyapprox.rates import fit_rate
+    from polyapprox.approx.rates import fit_rate
 
     by_size: dict[float, list[float]] = {}
     for p, e in zip(params, errors, strict=True):

@@ -25,9 +25,9 @@ from typing import Any, TextIO
 import numpy as np
 import torch
 
+from polyapprox.core.results import provenance, read_json, write_json
 from polyapprox.errors import ConfigError, InvalidDataError
 from polyapprox.nn import ACTIVATIONS
-from polyapprox.results import provenance, read_json, write_json
 from polyapprox.train import ffn_adapters as adapt
 from polyapprox.train.ffn import Dataset, TrainConfig, load_data_file, numpy_callable, sample_dataset, split_dataset
 from polyapprox.train.ffn import train as train_model
@@ -244,7 +244,7 @@ class Sweep:
             if net is None:
                 raise ConfigError("init: construct needs polyapprox.construct.sobolev (not available)")
             from polyapprox.backends.torch_module import to_torch
-            from polyapprox.counting import count_params
+            from polyapprox.core.counting import count_params
 
             model = _Squeeze(to_torch(net, dtype=torch.float64))
             nnz = count_params(net).params
@@ -269,7 +269,7 @@ class Sweep:
         return point
 
     def _construction_point(self, n_grid: int) -> dict[str, Any]:
-        from polyapprox.counting import count_params
+        from polyapprox.core.counting import count_params
 
         net = adapt.construction_net(self.target, self.config.construction_n, n_grid)
         if net is None:

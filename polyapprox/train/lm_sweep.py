@@ -16,9 +16,9 @@ from typing import Any
 
 import torch
 
+from polyapprox.core.results import write_json
 from polyapprox.errors import ConfigError, InvalidDataError
 from polyapprox.nn.activations import ACTIVATIONS
-from polyapprox.results import write_json
 from polyapprox.train.checkpoint import config_mismatch
 from polyapprox.train.data import Corpus, load_corpus, sample_batch
 from polyapprox.train.lm import SIZES, lm_config
@@ -184,7 +184,7 @@ def run_sweep(
     payload = _payload(sweep, list(kept.values()) + runs, corpus, device, dist)
     if dist.main:
         write_json(results_path, payload)
-        from polyapprox.plots import save_figure
+        from polyapprox.core.results import save_figure
         from polyapprox.train.lm_plots import plot_loss_curves, plot_scaling
 
         save_figure(plot_loss_curves(payload["runs"]), str(out / "loss_curves.png"), formats=("png",))

@@ -8,8 +8,8 @@ import pytest
 
 from polyapprox.backends.exact import evaluate_exact
 from polyapprox.construct.blocks import identity_block, polynomial_1d_block, power_block, product_block
+from polyapprox.core.net import Layer, Net, PolyReLU
 from polyapprox.errors import InvalidDataError, NetError
-from polyapprox.net import Layer, Net, PolyReLU
 
 POINTS = [Fraction(p, q) for p in range(-7, 8, 3) for q in (1, 3, 8)]
 

@@ -14,7 +14,7 @@ from polyapprox.backends.exact import evaluate_exact
 from polyapprox.backends.floats import FloatNet, check_points, evaluate_float
 from polyapprox.construct.blocks import power_block
 from polyapprox.errors import InvalidDataError
-from polyapprox.testing import random_net
+from polyapprox.verify.testing import random_net
 
 
 @settings(max_examples=25)

@@ -12,7 +12,7 @@ from polyapprox.backends.exact import evaluate_exact
 from polyapprox.backends.sympy_expr import default_symbols, rational, to_sympy
 from polyapprox.construct.blocks import power_block, product_block
 from polyapprox.errors import ExpressionError
-from polyapprox.testing import random_net, random_points
+from polyapprox.verify.testing import random_net, random_points
 
 
 @settings(max_examples=10)

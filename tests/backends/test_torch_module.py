@@ -13,9 +13,9 @@ from polyapprox import nn as pnn
 from polyapprox.backends.errorbound import float_error_bound
 from polyapprox.backends.floats import evaluate_float
 from polyapprox.backends.torch_module import from_torch, to_torch
+from polyapprox.core.net import IDENTITY, RELU, Layer, Net, PolyReLU, SparseMatrix
 from polyapprox.errors import ConfigError
-from polyapprox.net import IDENTITY, RELU, Layer, Net, PolyReLU, SparseMatrix
-from polyapprox.testing import random_net
+from polyapprox.verify.testing import random_net
 
 U = 2.0 ** -53  # float64 unit roundoff: a rational w is stored as w (1 + delta), |delta| <= U
 

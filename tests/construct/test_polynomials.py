@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from polyapprox.backends.exact import evaluate_exact
 from polyapprox.backends.sympy_expr import rational, to_sympy
 from polyapprox.construct.polynomials import monomial_net, polynomial_net, polynomial_net_size, simplex_lattice
-from polyapprox.counting import count_params
+from polyapprox.core.counting import count_params
+from polyapprox.core.net import PolyReLU
 from polyapprox.errors import ConfigError, ExpressionError
-from polyapprox.net import PolyReLU
-from polyapprox.testing import random_points
+from polyapprox.verify.testing import random_points
 
 SYMS = sympy.symbols("x y z", real=True)
 rationals = st.fractions(min_value=-5, max_value=5, max_denominator=9)

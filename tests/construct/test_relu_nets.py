@@ -23,10 +23,10 @@ from polyapprox.construct.relu_nets import (
     random_relu_net,
     relu_to_polyrelu,
 )
-from polyapprox.counting import count_params
+from polyapprox.core.counting import count_params
+from polyapprox.core.net import IDENTITY, RELU, Layer, Net, PolyReLU
 from polyapprox.errors import ConfigError, NetError
-from polyapprox.net import IDENTITY, RELU, Layer, Net, PolyReLU
-from polyapprox.testing import random_points
+from polyapprox.verify.testing import random_points
 
 
 def test_theorem1_spec_is_canonically_relu():

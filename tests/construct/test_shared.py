@@ -19,10 +19,10 @@ from polyapprox.construct.shared import (
     unit_weights,
     vandermonde_weights,
 )
-from polyapprox.counting import count_params
+from polyapprox.core.counting import count_params
+from polyapprox.core.net import PolyReLU
 from polyapprox.errors import ConfigError
-from polyapprox.net import PolyReLU
-from polyapprox.testing import random_net, random_points
+from polyapprox.verify.testing import random_net, random_points
 
 F = Fraction
 

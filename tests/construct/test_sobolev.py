@@ -8,6 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from polyapprox.approx.measure import measure_errors
 from polyapprox.backends.errorbound import float_error_bound
 from polyapprox.backends.exact import evaluate_exact
 from polyapprox.backends.floats import FloatNet
@@ -23,10 +24,9 @@ from polyapprox.construct.sobolev import (
     size_formula,
     sobolev_net,
 )
-from polyapprox.counting import count_params
+from polyapprox.core.counting import count_params
 from polyapprox.errors import ConfigError
-from polyapprox.measure import measure_errors
-from polyapprox.targets import get_target
+from polyapprox.targets.catalogue import get_target
 
 KAPPA = {1: Fraction(1, 3), 2: Fraction(1, 4), 3: Fraction(1, 27), 4: Fraction(1, 16)}  # theory.md 2.2
 ARGMAX_U = {1: Fraction(1, 3), 2: Fraction(1, 2), 3: Fraction(1, 3), 4: Fraction(1, 2)}

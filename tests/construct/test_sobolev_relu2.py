@@ -8,6 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from polyapprox.approx.measure import measure_errors
 from polyapprox.backends.errorbound import float_error_bound
 from polyapprox.backends.exact import evaluate_exact
 from polyapprox.construct.sobolev_relu2 import (
@@ -16,10 +17,9 @@ from polyapprox.construct.sobolev_relu2 import (
     relu2_net,
     taylor_coefficients_clamped,
 )
-from polyapprox.counting import count_params
-from polyapprox.measure import measure_errors
-from polyapprox.net import Identity, PolyReLU
-from polyapprox.targets import get_target, user_target
+from polyapprox.core.counting import count_params
+from polyapprox.core.net import Identity, PolyReLU
+from polyapprox.targets.catalogue import get_target, user_target
 
 
 @pytest.mark.parametrize("name,n,N", [("poly1", 2, 3), ("poly2", 3, 2), ("poly2d", 4, 2)], ids=lambda v: str(v))

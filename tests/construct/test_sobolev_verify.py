@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 from polyapprox.construct.sobolev import put_net
-from polyapprox.verify_sobolev import (
+from polyapprox.verify.sobolev import (
     CHECKS,
     _random_coeffs,
     boxes,

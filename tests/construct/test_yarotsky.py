@@ -13,7 +13,7 @@ from polyapprox.construct.yarotsky import (
     square_error_bound,
     yarotsky_square,
 )
-from polyapprox.counting import count_params
+from polyapprox.core.counting import count_params
 from polyapprox.errors import ConfigError
 
 
@@ -93,6 +93,6 @@ def test_product_rejects_nonpositive_M() -> None:
 def test_product_is_the_algebraic_assembly(q: int, M: Fraction) -> None:
     """approx_product_net == add/compose of yarotsky_square(q) and |.|/2M, as exact Net descriptions, so the
     1-D range of f_q - t^2 bounds the 2-D error (verify_relu.product_error_exact)."""
-    from polyapprox.verify_relu import product_by_algebra
+    from polyapprox.verify.relu import product_by_algebra
 
     assert approx_product_net(q, M) == product_by_algebra(q, Fraction(M))

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from polyapprox.cli import main
-from polyapprox.results import read_json, write_json
+from polyapprox.core.results import read_json, write_json
 from polyapprox.train import ffn_sweep
 
 TINY = ["train", "ffn", "--target", "sin1", "--activations", "relu,polyrelu", "--widths", "2,4", "--steps", "20",

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from polyapprox.backends.torch_module import from_torch
-from polyapprox.counting import count_params
+from polyapprox.core.counting import count_params
 from polyapprox.errors import ConfigError
 from polyapprox.nn import ACTIVATIONS
 from polyapprox.train.ffn_model import (

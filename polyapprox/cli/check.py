@@ -1,0 +1,126 @@
+"""`polyapprox check FILE --equals EXPR`: prove or refute that a saved network equals a formula, exactly.
+
+Runs ``polyapprox.symbolic.prove_equal`` (algebraic, then region-wise; DESIGN.md "Symbolic checks").
+Exit codes: 0 proved; 1 refuted, unknown (undecided, region cap, timeout) or anything short of a proof;
+2 bad input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+from fractions import Fraction
+from typing import Any
+
+from polyapprox.cli._io import emit
+from polyapprox.errors import ConfigError, ExpressionError
+
+EPILOG = """\
+exit status: 0 proved; 1 refuted or not proved (status unknown: undecided cells, --max-regions or
+--timeout reached); 2 bad input.
+
+--domain: one closed interval per variable, 'lo,hi' separated by ';' in --vars order, e.g. '0,1;-1/2,1/2'.
+A single 'lo,hi' applies to every variable; write --domain=-1,1 when it starts with '-'. Bounds are exact
+rationals (3, -1/2, 0.25). Without --domain the identity is checked on all of R^d.
+
+JSON output (--json): status (proved/refuted/unknown), method (algebraic/regionwise-1d/regionwise-box),
+seconds, regions, counterexample ({var: "p/q"} or null), net_value, expr_value, output, detail.
+"""
+
+
+def add_parsers(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "check", help="prove or refute that a network file equals an expression (exact)",
+        description=__doc__.splitlines()[0], epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("file", metavar="FILE", help="network JSON (format v1)")
+    p.add_argument("--equals", action="append", required=True, metavar="EXPR",
+                   help="target expression, e.g. 'max(x, 0)' or 'x*y'; repeat once per output")
+    p.add_argument("--vars", default=None,
+                   help="variables in input order, e.g. x,y (default: x / x,y / x,y,z / x1..xd)")
+    p.add_argument("--domain", default=None, help="box 'lo,hi;lo,hi' (see below; default: all of R^d)")
+    p.add_argument("--max-regions", default="4096", help="cap on region-wise cells (default 4096)")
+    p.add_argument("--timeout", default=None, help="seconds; checked between cells")
+    p.add_argument("--method", default="auto", choices=("auto", "algebraic", "regionwise"))
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=_check)
+
+
+def _rational(text: str, field: str) -> Fraction:
+    try:
+        return Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise ConfigError(f"{field}: not a rational number: {text.strip()!r}") from None
+
+
+def parse_domain(text: str, d: int) -> list[tuple[Fraction, Fraction]]:
+    """'lo,hi;lo,hi' (or one 'lo,hi' for every variable) -> [(lo, hi), ...], lo < hi, exact rationals."""
+    parts = text.split(";")
+    if len(parts) == 1 and d > 1:
+        parts = parts * d
+    if len(parts) != d:
+        raise ConfigError(f"domain: {len(parts)} intervals for {d} variables in {text!r}")
+    box = []
+    for i, part in enumerate(parts):
+        ends = part.split(",")
+        if len(ends) != 2:
+            raise ConfigError(f"domain: interval {i + 1} {part.strip()!r} is not 'lo,hi'")
+        lo, hi = (_rational(e, f"domain interval {i + 1}") for e in ends)
+        if not lo < hi:
+            raise ConfigError(f"domain: interval {i + 1} needs lo < hi, got {lo}, {hi}")
+        box.append((lo, hi))
+    return box
+
+
+def _positive(value: str | None, field: str, kind: type) -> Any:
+    if value is None:
+        return None
+    try:
+        v = kind(value)
+    except ValueError:
+        raise ConfigError(f"{field}: not a number: {value!r}") from None
+    if not v > 0:
+        raise ConfigError(f"{field}: {value} must be > 0")
+    return v
+
+
+def _parse(parse_expression: Any, text: str, syms: Any) -> Any:
+    """parse_expression, with tokenizer errors (e.g. an unclosed bracket) also turned into ExpressionError."""
+    import tokenize
+
+    try:
+        return parse_expression(text, syms)
+    except tokenize.TokenError:
+        raise ExpressionError(f"expression {text!r}: cannot parse (unbalanced brackets)") from None
+
+
+def _check(args: argparse.Namespace) -> int:
+    from polyapprox.backends.sympy_expr import default_symbols
+    from polyapprox.core import netjson
+    from polyapprox.symbolic import prove_equal
+    from polyapprox.symbolic.expressions import parse_expression, parse_variables
+
+    max_regions = _positive(args.max_regions, "max-regions", int)
+    timeout = _positive(args.timeout, "timeout", float)
+    net = netjson.load(args.file)
+    syms = parse_variables(args.vars) if args.vars is not None else default_symbols(net.in_dim)
+    if len(syms) != net.in_dim:
+        raise ExpressionError(f"vars: {len(syms)} variables ({', '.join(s.name for s in syms)}), "
+                              f"the network takes {net.in_dim} inputs")
+    if len(args.equals) != net.out_dim:
+        raise ExpressionError(f"equals: {len(args.equals)} expressions, the network has {net.out_dim} outputs")
+    exprs = [_parse(parse_expression, e, syms) for e in args.equals]
+    domain = parse_domain(args.domain, net.in_dim) if args.domain is not None else None
+    cert = prove_equal(net, exprs if len(exprs) > 1 else exprs[0], symbols=syms, domain=domain,
+                       timeout=timeout, max_regions=max_regions, method=args.method)
+    payload = {"file": str(args.file), "equals": args.equals, "vars": [s.name for s in syms],
+               "domain": None if domain is None else [[str(lo), str(hi)] for lo, hi in domain], **cert.to_dict()}
+    emit(payload, args.json, _text(cert))
+    return 0 if cert.status == "proved" else 1
+
+
+def _text(cert: Any) -> str:
+    head = f"{cert.status} ({cert.method}, {cert.seconds:.3f} s"
+    head += f", {cert.regions} regions)" if cert.regions else ")"
+    if cert.counterexample is not None:
+        at = ", ".join(f"{k} = {v}" for k, v in cert.counterexample.items())
+        head += f"\n  at {at}: net = {cert.net_value}, expr = {cert.expr_value}"
+    return head + (f"\n  {cert.detail}" if cert.detail else "")

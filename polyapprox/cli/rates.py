@@ -1,0 +1,177 @@
+"""CLI verbs ``rates``, ``targets`` and ``plot rates``: Sobolev-rate sweeps of the Theorem 3 construction.
+
+    polyapprox rates --target sin1 --order 2 [--dim 1] [--method polyrelu|relu|relu2] [--sizes 8,16,32]
+                     [--out DIR] [--json]
+    polyapprox targets [--dim d] [--json]
+    polyapprox plot rates RESULTS.json [RESULTS.json ...] --out FIG.png
+
+``--target`` is a catalogue name (``polyapprox targets``) or an expression in x1..xd (or x, y, z); an
+expression needs ``--dim`` and may declare ``--smoothness``. With ``--out DIR`` the command writes
+``DIR/results.json`` (atomic), ``DIR/rates.png`` and ``DIR/rates.svg``, and every network as
+``DIR/net_N<N>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+
+def default_sizes(d: int, n: int, method: str) -> tuple[int, ...]:
+    """Default grid sizes, chosen so that one run takes < 30 s on 2 cores for d <= 2, n <= 4 (measured).
+
+    They are short sweeps: for d = 2, n >= 3 (and the ReLU baseline in d = 2) they are pre-asymptotic and the
+    fit reports "not asymptotic"; pass --sizes for the theory.md 5.5 ranges.
+    """
+    if method == "relu":
+        return {1: (4, 8, 16, 32), 2: (2, 3, 4, 6) if n <= 2 else (2, 3, 4) if n == 3 else (2, 3)}.get(d, (2,))
+    if d == 1:
+        return (8, 16, 32, 64, 128)
+    if d == 2:
+        if method == "relu2" and n >= 4:
+            return (2, 4, 6, 8)
+        return (2, 4, 8, 16) if n <= 2 else (2, 4, 6, 8, 12)
+    return {3: (2, 3, 4, 6)}.get(d, (2, 3, 4)) if n <= 2 else (2, 3, 4)
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser("rates", help="sweep the Theorem 3 construction over N and fit the rate")
+    p.add_argument("--target", required=True, help="catalogue name or expression in x1..xd")
+    p.add_argument("--dim", type=int, default=None, help="input dimension (needed for expressions)")
+    p.add_argument("--order", type=int, required=True, help="Sobolev order n (Taylor degree n-1)")
+    p.add_argument("--method", default="polyrelu", help="polyrelu (Theorem 3) | relu (Yarotsky) | relu2 (B-spline)")
+    p.add_argument("--sizes", default=None, help="grid sizes N, e.g. 8,16,32 (default by dimension)")
+    p.add_argument("--smoothness", default="analytic", help="declared smoothness of an expression target")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=None, help="folder for results.json, plots and networks")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=run_rates)
+
+    t = sub.add_parser("targets", help="list the target catalogue")
+    t.add_argument("--dim", type=int, default=None)
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=run_targets)
+
+    pl = sub.add_parser("plot", help="plot saved results")
+    psub = pl.add_subparsers(dest="plot_kind", metavar="KIND", parser_class=type(pl))
+    psub.required = True
+    pr = psub.add_parser("rates", help="error vs parameters from rates results JSON files")
+    pr.add_argument("results", nargs="+")
+    pr.add_argument("--out", required=True, help="figure path (.png; an .svg is written beside it)")
+    pr.add_argument("--title", default=None)
+    pr.set_defaults(func=run_plot_rates)
+
+
+def _smoothness(text: str) -> int | str:
+    from polyapprox.errors import ConfigError
+
+    if text == "analytic":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"smoothness: {text!r} is neither an integer nor 'analytic'") from None
+
+
+def summary(res: Any) -> dict[str, Any]:
+    """The documented JSON of ``polyapprox rates``."""
+    return {
+        "target": res.target, "dim": res.dim, "order": res.order, "method": res.method,
+        "theory_slope": res.theory_slope,
+        "points": [{"N": p.N, "params": p.params, "depth": p.depth, "sup_error": p.sup_error,
+                    "l2_error": p.l2_error, "floor": p.floor, "bound": p.bound, "q": p.q} for p in res.points],
+        "fit": {"slope": res.fit.slope, "ci": list(res.fit.ci), "ols_ci": list(res.fit.ols_ci),
+                "window": list(res.fit.window), "status": res.fit.status,
+                "agrees_with_theory": res.fit.agrees_with_theory},
+        "fit_vs_N": {"slope": res.fit_vs_N.slope, "ci": list(res.fit_vs_N.ci), "status": res.fit_vs_N.status},
+        "log_factor": None if res.log_factor is None else {
+            "loglog_slope": res.log_factor.loglog_slope, "ci": list(res.log_factor.loglog_ci),
+            "corrected_slope": res.log_factor.corrected_slope, "verdict": res.log_factor.verdict},
+    }
+
+
+def run_rates(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from polyapprox.approx.sweeps import METHODS, SweepConfig, run_sweep, stderr_progress
+    from polyapprox.cli._io import emit, parse_int_list
+    from polyapprox.errors import ConfigError
+    from polyapprox.targets.catalogue import resolve_target
+
+    if args.method not in METHODS:
+        raise ConfigError(f"method: unknown {args.method!r}; choose from {', '.join(METHODS)}")
+    if args.order < 1:
+        raise ConfigError(f"order: {args.order} must be >= 1")
+    if args.dim is not None and args.dim < 1:
+        raise ConfigError(f"dim: {args.dim} must be >= 1")
+    target = resolve_target(args.target, args.dim, _smoothness(args.smoothness))
+    d = target.dim
+    if args.sizes is not None:
+        sizes = tuple(parse_int_list(args.sizes, "sizes"))
+    else:
+        sizes = default_sizes(d, args.order, args.method)
+    cfg = SweepConfig(target, args.order, args.method, sizes, seed=args.seed, keep_nets=args.out is not None)
+    t0 = time.perf_counter()
+    res = run_sweep(cfg, progress=stderr_progress)
+    payload = summary(res)
+    payload["seconds"] = round(time.perf_counter() - t0, 2)
+    if args.out is not None:
+        _write_outputs(Path(args.out), res, payload, cfg)
+        payload["out"] = str(args.out)
+    fit = res.fit
+    text = (f"{res.target} d={d} n={res.order} {res.method}: slope {fit.slope:.4f} "
+            f"CI [{fit.ci[0]:.4f}, {fit.ci[1]:.4f}] ({fit.status}), theory {res.theory_slope:.4f}\n"
+            + "\n".join(f"  N={p['N']:>4} W={p['params']:>8} depth={p['depth']} sup={p['sup_error']:.3e} "
+                        f"l2={p['l2_error']:.3e}" for p in payload["points"]))
+    emit(payload, args.json, text)
+    return 0
+
+
+def _write_outputs(out: Any, res: Any, payload: dict[str, Any], cfg: Any) -> None:
+    from polyapprox.core import netjson
+    from polyapprox.core.results import provenance, save_figure, write_json
+    from polyapprox.report.plots import rates_figure
+
+    full = res.to_dict()
+    full.update({"summary": payload, "config": {"target": cfg.target.to_dict(), "order": cfg.order,
+                                                 "method": cfg.method, "sizes": list(cfg.sizes), "seed": cfg.seed},
+                 "provenance": provenance()})
+    for p, net in zip(res.points, res.nets, strict=True):
+        netjson.save(net, out / f"net_N{p.N}.json", layout="sparse")
+    save_figure(rates_figure([full]), str(out / "rates.png"))
+    write_json(out / "results.json", full)
+
+
+def run_targets(args: argparse.Namespace) -> int:
+    from polyapprox.cli._io import emit
+    from polyapprox.targets.catalogue import list_targets
+
+    rows = []
+    for t in list_targets(args.dim):
+        norm, how = t.norm_bound(1) if t.smoothness != 0 else (None, "")
+        rows.append({**t.to_dict(), "S_1": norm, "S_1_method": how})
+    text = "\n".join(f"{r['name']:<10} d={r['dim']} smoothness={r['smoothness']!s:<8} {r['description']}" for r in rows)
+    emit({"targets": rows}, args.json, text)
+    return 0
+
+
+def run_plot_rates(args: argparse.Namespace) -> int:
+    from polyapprox.core.results import read_json, save_figure
+    from polyapprox.errors import InvalidDataError
+    from polyapprox.report.plots import rates_figure
+
+    results = []
+    for path in args.results:
+        try:
+            doc = read_json(path)
+        except (OSError, ValueError) as exc:
+            raise InvalidDataError(f"results: cannot read {path}: {type(exc).__name__}") from None
+        if not isinstance(doc, dict) or not {"points", "fit", "method", "order"} <= set(doc):
+            raise InvalidDataError(f"results: {path} is not a rates results file (points, fit, method, order)")
+        results.append(doc)
+    written = save_figure(rates_figure(results, title=args.title), args.out)
+    import sys
+
+    sys.stderr.write("wrote " + ", ".join(written) + "\n")
+    return 0

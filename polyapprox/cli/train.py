@@ -1,0 +1,118 @@
+"""The ``train`` verb: ``train lm`` (language-model sweeps) and ``train ffn`` (FFN-block rate sweeps).
+
+Heavy imports (torch, scipy, matplotlib) happen inside the command functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from polyapprox.cli._io import emit, parse_name_list
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Register ``train`` with its own sub-verbs."""
+    train = sub.add_parser("train", help="train models with PolyCom and baseline activations")
+    train_sub = train.add_subparsers(dest="train_verb", metavar="KIND", parser_class=type(train))
+    train_sub.required = True
+    _add_lm(train_sub)
+    from polyapprox.cli.train_ffn import add_ffn_parser
+
+    add_ffn_parser(train_sub)
+
+
+# --------------------------------------------------------------------------------------------- train lm
+
+
+def _add_lm(train_sub: argparse._SubParsersAction) -> None:
+    from polyapprox.nn.activations import ACTIVATIONS
+
+    p = train_sub.add_parser(
+        "lm",
+        help="byte-level GPT sweep over FFN activations and model sizes",
+        description="Train GPT-style byte-level LMs (one per activation x size) on the Python standard "
+        "library's source (no download) or --data; report validation loss, throughput, effective rank, "
+        "layer cosine similarity and a power-law fit L(N) = E + A N^-alpha per activation.",
+    )
+    p.add_argument("--activations", default=",".join(ACTIVATIONS), help=f"comma list from {ACTIVATIONS}")
+    p.add_argument("--sizes", default="tiny", help="comma list of tiny, small, medium, base, large")
+    p.add_argument("--steps", type=int, default=None, help="training steps (default: the size preset's)")
+    p.add_argument("--batch-size", type=int, default=None, help="sequences per step per process")
+    p.add_argument("--lr", type=float, default=None, help="peak learning rate (default: the size preset's)")
+    p.add_argument("--data", default=None, help="a text file or folder of text files (default: stdlib *.py)")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--out", default="runs/lm", help="folder for results.json, checkpoints and plots")
+    p.add_argument("--resume", action="store_true", help="skip finished runs, continue partial ones")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print the results JSON alone on stdout")
+    p.set_defaults(func=_run_lm)
+
+
+def _run_lm(args: argparse.Namespace) -> int:
+    from polyapprox.errors import ConfigError
+    from polyapprox.nn.activations import ACTIVATIONS
+    from polyapprox.train.lm import SIZES
+    from polyapprox.train.lm_sweep import SweepConfig, run_sweep
+    from polyapprox.train.lm_train import dist_from_env
+
+    for name in ("steps", "batch_size"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise ConfigError(f"--{name.replace('_', '-')}: {value} must be >= 1")
+    sweep = SweepConfig(
+        activations=tuple(parse_name_list(args.activations, "--activations", ACTIVATIONS)),
+        sizes=tuple(parse_name_list(args.sizes, "--sizes", tuple(SIZES))),
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        data=args.data,
+    )
+    payload = run_sweep(
+        sweep, Path(args.out), device_name=args.device, resume=args.resume, compile=args.compile, log=_stderr
+    )
+    if dist_from_env().rank != 0:
+        return 0
+    summary = {k: payload[k] for k in ("runs", "fits", "corpus", "provenance")}
+    summary["runs"] = [
+        {k: v for k, v in r.items() if k not in ("train_curve", "val_curve", "config")}
+        for r in payload["runs"]
+    ]
+    summary["results"] = str(Path(args.out) / "results.json")
+    emit(summary, args.json, _text(payload, args.out))
+    return 0
+
+
+def _stderr(msg: str) -> None:
+    import sys
+
+    sys.stderr.write(msg + "\n")
+    sys.stderr.flush()
+
+
+def _text(payload: dict, out: str) -> str:
+    head = f"{'activation':<10} {'size':<7} {'params':>11} {'tokens':>11} {'val_loss':>9} {'tok/s':>9}"
+    lines = [head + f" {'erank_in':>9} {'erank_out':>9} {'cos':>6}"]
+    for r in payload["runs"]:
+        cos = sum(r["cosine"]) / len(r["cosine"]) if r["cosine"] else float("nan")
+        lines.append(
+            f"{r['activation']:<10} {r['size']:<7} {r['params']:>11,} {r['tokens']:>11,} "
+            f"{r['val_loss']:>9.4f} {r['tokens_per_s']:>9,.0f} {r['erank_mean']['w_in']:>9.2f} "
+            f"{r['erank_mean']['w_out']:>9.2f} {cos:>6.3f}"
+        )
+    lines.append("erank: mean over layers of exp(entropy of normalised singular values) of W_in / W_out;")
+    lines.append("cos: mean cosine similarity of consecutive layers' hidden states (paper §4.4)")
+    for act, fit in payload["fits"].items():
+        if fit["alpha"] is None:
+            lines.append(f"fit {act}: {fit['status']}")
+            continue
+        se = fit["stderr"].get("alpha")
+        pm = f" +- {se:.3f}" if se is not None else ""
+        lines.append(
+            f"fit {act}: L(N) = {fit['E']:.3f} + {fit['A']:.3f} (N/{fit['N_ref']:.3g})^-{fit['alpha']:.3f}"
+            f"{pm} ({fit['status']})"
+        )
+    lines.append(f"results: {Path(out) / 'results.json'}")
+    return "\n".join(lines)

@@ -1,0 +1,135 @@
+"""``polyapprox train ffn``: width sweeps of trained FFN blocks on a target, slopes per activation.
+
+Wire-up: ``add_ffn_parser(train_subparsers)`` registers the ``ffn`` sub-verb with ``func=run_ffn``.
+Output: JSON (``--json``) with, per activation, ``points`` ({width, params, seed, train_loss, sup_error,
+l2_error, ...}) and ``fit`` ({slope, ci, ...}), plus the Theorem 3 construction's curve; a text table
+otherwise. ``--out DIR`` writes DIR/results.json after every finished point (resumable with ``--resume``),
+DIR/sweep.json (the payload) and DIR/ffn_sweep.png/.svg.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from polyapprox.cli._io import emit, parse_int_list, parse_name_list
+
+DEFAULTS = {"target": "sin1", "widths": "4,8,16,32", "steps": 500, "lbfgs_steps": 100, "lr": 1e-2,
+            "train_points": 1024, "val_points": 256}
+
+
+def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``ffn`` under the ``train`` verb's sub-parsers."""
+    p = train_subparsers.add_parser(
+        "ffn", help="train FFN blocks (relu, relu2, gelu, swiglu, polyrelu, polynorm) over widths; fit slopes",
+        description=__doc__.splitlines()[0])
+    p.add_argument("--target", default=DEFAULTS["target"], help="catalogue name or expression (default sin1)")
+    p.add_argument("--dim", type=int, default=None, help="input dimension (needed for expressions)")
+    p.add_argument("--data", default=None, help="user data FILE.npz (x, y) or FILE.csv (last column y)")
+    p.add_argument("--activations", default="relu,relu2,gelu,swiglu,polyrelu,polynorm")
+    p.add_argument("--widths", default=DEFAULTS["widths"], help="comma list of hidden widths w")
+    p.add_argument("--depth", type=int, default=1, help="number of hidden layers (default 1)")
+    p.add_argument("--order", type=int, default=3, help="PolyReLU/PolyNorm order r (default 3)")
+    p.add_argument("--steps", type=int, default=DEFAULTS["steps"], help="Adam steps (default 500)")
+    p.add_argument("--lbfgs-steps", type=int, default=DEFAULTS["lbfgs_steps"], help="L-BFGS polish iterations")
+    p.add_argument("--lr", type=float, default=DEFAULTS["lr"], help="Adam learning rate (cosine decay)")
+    p.add_argument("--eval-every", type=int, default=25, help="validation period (steps)")
+    p.add_argument("--patience", type=int, default=20, help="validation checks without improvement to stop")
+    p.add_argument("--train-points", type=int, default=DEFAULTS["train_points"])
+    p.add_argument("--val-points", type=int, default=DEFAULTS["val_points"])
+    p.add_argument("--seeds", type=int, default=1, help="seeds per (activation, width) point")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or auto (cuda if available)")
+    p.add_argument("--dtype", default="float64", choices=("float64", "float32"))
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch CPU threads (default 1: fastest for small widths on a shared machine)")
+    p.add_argument("--init", default="random", choices=("random", "construct"),
+                   help="construct: train the exact Theorem 3 nets for each N in --grids (before/after errors)")
+    p.add_argument("--construction-n", type=int, default=3, help="order n of the reference construction")
+    p.add_argument("--grids", default=None,
+                   help="grid sizes N of the reference construction (default 4,8,16,32 in d=1; 2,4,8 in d=2)")
+    p.add_argument("--out", default=None, help="folder for results.json, sweep.json and the plot")
+    p.add_argument("--resume", action="store_true", help="reuse finished points of --out DIR/results.json")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--json", action="store_true", help="JSON on stdout")
+    p.set_defaults(func=run_ffn)
+    return p
+
+
+def _config(args: argparse.Namespace) -> Any:
+    from polyapprox.errors import ConfigError
+    from polyapprox.nn import ACTIVATIONS
+    from polyapprox.train.ffn import TrainConfig, resolve_device
+    from polyapprox.train.ffn_sweep import SweepConfig
+
+    for name in ("depth", "order", "steps", "seeds", "train_points", "val_points", "threads", "construction_n"):
+        v = getattr(args, name)
+        if v < (0 if name == "steps" else 1):
+            raise ConfigError(f"{name.replace('_', '-')}: {v} must be >= {0 if name == 'steps' else 1}")
+    if args.dim is not None and args.dim < 1:
+        raise ConfigError(f"dim: {args.dim} must be >= 1")
+    train = TrainConfig(steps=args.steps, lr=args.lr, lbfgs_steps=args.lbfgs_steps, eval_every=args.eval_every,
+                        patience=args.patience, dtype=args.dtype, device=resolve_device(args.device))
+    return SweepConfig(
+        target=args.target, dim=args.dim, activations=tuple(parse_name_list(args.activations, "activations",
+                                                                           ACTIVATIONS)),
+        widths=tuple(parse_int_list(args.widths, "widths")), seeds=args.seeds, depth=args.depth,
+        order=args.order, n_train=args.train_points, n_val=args.val_points, train=train, init=args.init,
+        construction_n=args.construction_n, data=args.data,
+        grids=tuple(parse_int_list(args.grids, "grids")) if args.grids else None)
+
+
+def run_ffn(args: argparse.Namespace) -> int:
+    """Run the sweep described by ``args``; 0 on success (bad input raises PolyapproxError -> exit 2)."""
+    import torch
+
+    from polyapprox.core.results import write_json
+    from polyapprox.train.ffn_sweep import ProgressLine, Sweep
+
+    config = _config(args)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(args.threads)  # CLI entry only; restored below
+    try:
+        sweep = Sweep(config, out=args.out, resume=args.resume, progress=ProgressLine(0, enabled=not args.quiet))
+        payload = sweep.run()
+    finally:
+        torch.set_num_threads(threads)
+    if args.out:
+        from polyapprox.core.results import save_figure
+        from polyapprox.train.ffn_plot import plot_sweep
+
+        write_json(f"{args.out}/sweep.json", payload)
+        payload["files"] = save_figure(plot_sweep(payload), f"{args.out}/ffn_sweep")
+    emit(payload, args.json, _text(payload))
+    return 0
+
+
+def _fmt(v: Any, spec: str = ".3g") -> str:
+    return "-" if v is None else format(v, spec)
+
+
+def _text(payload: dict[str, Any]) -> str:
+    t = payload["target"]
+    lines = [f"target {t.get('name', t.get('data'))} (d = {payload['dim']}); slope of sup error vs params"]
+    series = payload.get("activations") or payload.get("construct_trained") or {}
+    for name, s in series.items():
+        f = s["fit"]
+        ci = f.get("ci") or [None, None]
+        lines.append(f"  {name:9s} slope {_fmt(f.get('slope'), '.2f'):>6s}  CI [{_fmt(ci[0], '.2f')}, "
+                     f"{_fmt(ci[1], '.2f')}]  ({f.get('status')})")
+    c = payload.get("construction")
+    if c:
+        f = c["fit"]
+        ci = f.get("ci") or [None, None]
+        lines.append(f"  {'theorem3':9s} slope {_fmt(f.get('slope'), '.2f'):>6s}  CI [{_fmt(ci[0], '.2f')}, "
+                     f"{_fmt(ci[1], '.2f')}]  (Theorem 3, n = {c['n']}, untrained)")
+    lines.append("points: activation width (N for construct) params seed train_loss sup_error l2_error "
+                 "[before training: sup]")
+    for name, s in series.items():
+        for p in s["points"]:
+            extra = f"  before {p['before']['sup_error']:.3g}" if "before" in p else ""
+            lines.append(f"  {name:9s} {p['width']:5d} {p['params']:7d} {p['seed']:3d} {p['train_loss']:.3g} "
+                         f"{p['sup_error']:.3g} {p['l2_error']:.3g}{extra}")
+    for p in (c or {}).get("points", []):
+        lines.append(f"  theorem3 N={p['N']:<3d} {p['params']:7d}       -     {_fmt(p.get('sup_error'))} "
+                     f"{_fmt(p.get('l2_error'))}")
+    return "\n".join(lines)

@@ -1,0 +1,45 @@
+"""What ``polyapprox reproduce`` runs: the config presets and the registry of steps (filled by ``steps``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ReproduceConfig:
+    """What ``reproduce`` runs; ``quick`` fits 2 CPU cores in < 10 minutes, ``full`` one GPU node."""
+
+    preset: str = "quick"
+    device: str = "auto"
+    seed: int = 0
+    # Sobolev rate sweeps: (d, n) pairs, and the largest grid N per dimension
+    rate_pairs: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (1, 3), (1, 4), (2, 1), (2, 2), (2, 3), (3, 2))
+    relu_pairs: tuple[tuple[int, int], ...] = ((1, 2), (1, 3), (2, 2))
+    # trained FFN sweeps
+    ffn_widths: tuple[int, ...] = (4, 8, 16, 32)
+    ffn_steps: int = 1000
+    ffn_seeds: int = 1
+    # LM comparison
+    lm_sizes: tuple[str, ...] = ("tiny",)
+    lm_steps: int = 300
+
+
+PRESETS = {
+    "quick": ReproduceConfig(),
+    "full": ReproduceConfig(preset="full", ffn_widths=(8, 16, 32, 64, 128, 256, 512, 1024), ffn_steps=6000,
+                            ffn_seeds=3, lm_sizes=("tiny", "small", "medium"), lm_steps=3000),
+}
+
+Step = Callable[[ReproduceConfig, Path], dict[str, Any]]
+STEPS: dict[str, tuple[str, Step]] = {}
+
+
+def step(name: str, description: str) -> Callable[[Step], Step]:
+    """Register a reproduce step (in run order)."""
+    def deco(fn: Step) -> Step:
+        STEPS[name] = (description, fn)
+        return fn
+    return deco

@@ -1,0 +1,175 @@
+"""The steps of ``polyapprox reproduce`` (registered in ``polyapprox.report.config.STEPS``, in run order).
+
+Each step calls library functions only and returns a JSON-ready dict; figures are written under
+``out/figures`` and referenced by relative path. Sizes come from ``ReproduceConfig`` (quick / full).
+"""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from polyapprox.report.config import ReproduceConfig, step
+
+#: Analytic targets used for the Theorem 3 slopes, by dimension (theory.md 6.1).
+RATE_TARGET = {1: "sin1", 2: "exp2", 3: "exp3"}
+#: Grid sizes per (d, n): the asymptotic windows of theory.md 6.2 (quick drops the largest where costly).
+RATE_SIZES = {
+    (1, 1): (32, 64, 128, 256), (1, 2): (32, 64, 128, 256), (1, 3): (32, 64, 128, 256),
+    # n = 4: from N = 128 on the error is within 10x of the float64 floor (theory.md 5.4)
+    (1, 4): (8, 16, 32, 64),
+    (2, 1): (8, 16, 32, 64), (2, 2): (8, 16, 32, 64), (2, 3): (8, 16, 32, 64),
+    (3, 2): (2, 4, 8, 16),
+}
+#: ReLU baseline sizes; the PolyReLU construction is swept on the same grids for the equal-error comparison.
+RELU_SIZES = {(1, 2): (4, 8, 16, 32, 64, 128), (1, 3): (4, 8, 16, 32), (2, 2): (2, 3, 4, 6, 8)}
+#: Saturation: relu_s targets (smoothness s) swept with n > s via the shift envelope (theory.md section 4).
+SATURATION = ((1, 2, (16, 32, 64, 128)), (2, 3, (16, 32, 64, 128)), (2, 4, (16, 32, 64, 128)))
+#: Trained-FFN targets: one analytic target in d = 1 and one in d = 2.
+FFN_TARGETS = ("sin1", "gauss2")
+#: Lemma 2: PolyReLU coefficient vectors a_0..a_r approximated by ReLU nets.
+LEMMA2_TARGETS = {"relu2": ("0", "0", "1"), "paper_default": ("0", "1/3", "1/3", "1/3"),
+                  "cubic": ("1/4", "1/2", "-1/2", "3/4")}
+
+
+def fingerprint() -> str:
+    """A hash of the experiment constants above: a resumed run reuses a step only if they are unchanged."""
+    import hashlib
+
+    consts = (RATE_TARGET, RATE_SIZES, RELU_SIZES, SATURATION, FFN_TARGETS, LEMMA2_TARGETS)
+    return hashlib.sha256(repr(consts).encode()).hexdigest()[:16]
+
+
+def _figure_path(out: Path, name: str) -> str:
+    return f"figures/{name}.png"
+
+
+def _save(fig: Any, out: Path, name: str) -> str:
+    from polyapprox.core.results import save_figure
+
+    save_figure(fig, str(out / "figures" / name))
+    return _figure_path(out, name)
+
+
+def _log(msg: str) -> None:
+    import sys
+
+    print(f"    {msg}", file=sys.stderr, flush=True)
+
+
+@step("verify", "the lemma suite: every registered identity proved exactly")
+def verify_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
+    from polyapprox.verify.registry import run_checks
+
+    results = [r.to_dict() for r in run_checks()]
+    return {"checks": results, "proved": sum(r["status"] == "proved" for r in results),
+            "failed": sum(r["status"] != "proved" for r in results)}
+
+
+@step("rates", "Theorem 3 slopes (PolyReLU), the ReLU baseline's log factor, and saturation")
+def rates_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
+    from polyapprox.approx.sweeps import SweepConfig, envelope_sweep, run_sweep
+    from polyapprox.report.plots import rates_figure
+    from polyapprox.targets.catalogue import get_target
+
+    poly, relu, figures = [], [], []
+    for d, n in cfg.rate_pairs:
+        res = run_sweep(SweepConfig(get_target(RATE_TARGET[d]), n, sizes=RATE_SIZES[(d, n)], seed=cfg.seed),
+                        progress=_log)
+        poly.append(res.to_dict())
+    relu_reference = []
+    for d, n in cfg.relu_pairs:
+        for method, into in (("relu", relu), ("polyrelu", relu_reference)):
+            res = run_sweep(SweepConfig(get_target(RATE_TARGET[d]), n, method, sizes=RELU_SIZES[(d, n)],
+                                        seed=cfg.seed), progress=_log)
+            into.append(res.to_dict())
+    for d in sorted({r["dim"] for r in poly}):
+        rows = [r for r in poly if r["dim"] == d]
+        figures.append(_save(rates_figure(rows, title=f"PolyReLU (Theorem 3), {rows[0]['target']}, d = {d}"),
+                             out, f"rates_polyrelu_d{d}"))
+    for r in relu:
+        match = [p for p in relu_reference if p["dim"] == r["dim"] and p["order"] == r["order"]]
+        figures.append(_save(rates_figure(match + [r], title=f"PolyReLU vs ReLU, {r['target']}, n = {r['order']}"),
+                             out, f"rates_vs_relu_d{r['dim']}_n{r['order']}"))
+    saturation = []
+    for s, n, sizes in SATURATION:
+        env = envelope_sweep(s, n, sizes, seed=cfg.seed)
+        saturation.append({"s": s, "n": n, "sizes": list(sizes), "slope_vs_N": env["fit_vs_N"]["slope"],
+                           "ci": env["fit_vs_N"]["ci"], "theory": -min(s, n)})
+    return {"polyrelu": poly, "relu": relu, "relu_reference": relu_reference, "saturation": saturation,
+            "figures": figures}
+
+
+@step("lemma2", "Lemma 2: ReLU nets approximating one PolyReLU unit, size against ln(1/eps)")
+def lemma2_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
+    from polyapprox.approx.pieces import propagate, sup_error
+    from polyapprox.construct.lemma2 import fit_log_size, polyrelu_target, relu_approx_polyrelu
+    from polyapprox.core.counting import count_params
+
+    max_exp = 16 if cfg.preset == "quick" else 24
+    targets = {}
+    for name, coeffs_s in LEMMA2_TARGETS.items():
+        coeffs = tuple(Fraction(c) for c in coeffs_s)
+        rows = []
+        for e in range(2, max_exp + 1, 2):
+            eps = Fraction(1, 2 ** e)
+            net, bound = relu_approx_polyrelu(coeffs, eps)
+            c = count_params(net)
+            g = propagate(net, -1, 1)[0]
+            err = sup_error(g, polyrelu_target(coeffs))
+            rows.append({"eps": float(eps), "size": c.params, "depth": c.depth, "pieces": g.n_pieces,
+                         "sup_error_upper": float(err.upper), "bound": float(bound)})
+        eps_l, sizes = [r["eps"] for r in rows], [r["size"] for r in rows]
+        targets[name] = {"coeffs": list(coeffs_s), "rows": rows, "fit_ln": fit_log_size(eps_l, sizes, 1).to_dict(),
+                         "fit_ln2": fit_log_size(eps_l, sizes, 2).to_dict()}
+    from polyapprox.report.lemma2_figure import lemma2_figure
+
+    return {"targets": targets, "figures": [_save(lemma2_figure(targets), out, "lemma2_sizes")]}
+
+
+@step("ffn", "trained FFN blocks (six activations) against the Theorem 3 construction")
+def ffn_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
+    import torch
+
+    targets, figures = [], []
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small widths: one thread is fastest (measured); restored below
+    try:
+        for name in FFN_TARGETS:
+            targets.append(_ffn_target(cfg, out, name, figures))
+    finally:
+        torch.set_num_threads(threads)
+    return {"targets": targets, "figures": figures}
+
+
+def _ffn_target(cfg: ReproduceConfig, out: Path, name: str, figures: list[str]) -> dict[str, Any]:
+    from polyapprox.train.ffn import TrainConfig
+    from polyapprox.train.ffn_plot import plot_sweep
+    from polyapprox.train.ffn_sweep import Sweep, SweepConfig
+
+    scfg = SweepConfig(target=name, widths=cfg.ffn_widths, seeds=cfg.ffn_seeds,
+                       train=TrainConfig(steps=cfg.ffn_steps, lbfgs_steps=cfg.ffn_steps // 5,
+                                         device="cpu" if cfg.device == "auto" else cfg.device))
+    payload = Sweep(scfg, out / "ffn" / name, resume=True).run()
+    figures.append(_save(plot_sweep(payload), out, f"ffn_{name}"))
+    return {"target": name, "dim": payload["dim"], "activations": {
+        act: {"points": s["points"], "fit": s["fit"]} for act, s in payload["activations"].items()},
+        "construction": {**payload["construction"]["fit"],
+                         "best_error": min(p["sup_error"] for p in payload["construction"]["points"])}}
+
+
+@step("lm", "transformer LMs with each FFN activation (byte-level, stdlib corpus)")
+def lm_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
+    from polyapprox.train.lm_sweep import SweepConfig, run_sweep
+
+    t0 = time.perf_counter()
+    payload = run_sweep(SweepConfig(sizes=cfg.lm_sizes, steps=cfg.lm_steps, seed=cfg.seed), out / "lm",
+                        device_name=cfg.device, resume=True, log=_log)
+    figures = []
+    for name in ("loss_curves", "scaling"):
+        if (out / "lm" / f"{name}.png").exists():
+            figures.append(f"lm/{name}.png")
+    return {"runs": payload["runs"], "fits": payload["fits"], "figures": figures,
+            "wall_seconds": time.perf_counter() - t0}

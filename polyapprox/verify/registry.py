@@ -1,0 +1,132 @@
+"""Registry of named checks: ``id -> statement -> Certificate``; ``polyapprox verify`` proves them all.
+
+Each check is a precise one-line mathematical statement and a function that *proves* it with
+``polyapprox.symbolic.prove_equal`` (or another exact method) and returns the ``Certificate``. A check
+passes only with status ``proved``; ``evidence`` (sampled points) is a failure here.
+
+Adding checks (another module, another helper):
+
+1. write a module that imports ``register`` from here and decorates zero-argument functions::
+
+       from polyapprox.verify.registry import register
+
+       @register("sobolev.partition_of_unity", "sum_m phi_m(x) = 1 for all x in [0, 1]^d (d = 2, N = 3)")
+       def _():
+           return prove_equal(...)
+
+2. add the module's dotted name to ``CHECK_MODULES`` below (one line). Ids are ``family.name``; ``--only``
+   selects by prefix. Importing a check module must be cheap: build and prove inside the functions.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from polyapprox.errors import ConfigError
+
+#: Modules whose import registers checks, in report order.
+CHECK_MODULES: tuple[str, ...] = (
+    "polyapprox.verify.lemma1",
+    "polyapprox.verify.theorem1",
+    "polyapprox.verify.shared",
+    "polyapprox.verify.algebra",
+    "polyapprox.verify.rates",
+    "polyapprox.verify.polynorm",
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named claim: ``run()`` returns a certificate whose ``status`` must be 'proved'."""
+
+    id: str
+    statement: str
+    run: Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    statement: str
+    status: str  # proved / refuted / unknown / evidence / error
+    method: str
+    seconds: float
+    detail: str = ""
+
+    @property
+    def proved(self) -> bool:
+        return self.status == "proved"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def register(check_id: str, statement: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """Decorator: register ``fn`` as check ``check_id`` (ids are unique)."""
+    if not check_id or " " in check_id:
+        raise ConfigError(f"check id: {check_id!r} must be a non-empty dotted name")
+
+    def deco(fn: Callable[[], Any]) -> Callable[[], Any]:
+        if check_id in CHECKS:
+            raise ConfigError(f"check id: {check_id!r} registered twice")
+        CHECKS[check_id] = Check(check_id, statement, fn)
+        return fn
+
+    return deco
+
+
+def load_checks() -> dict[str, Check]:
+    """Import every module of ``CHECK_MODULES`` (registering its checks); returns ``CHECKS``."""
+    for name in CHECK_MODULES:
+        importlib.import_module(name)
+    return CHECKS
+
+
+def select(ids: Iterable[str] | None = None, prefix: str | None = None) -> list[Check]:
+    """The checks with the given ids (all when None) whose id starts with ``prefix``; unknown ids raise."""
+    checks = load_checks()
+    if ids is None:
+        chosen = list(checks.values())
+    else:
+        chosen = []
+        for i in ids:
+            if i not in checks:
+                raise ConfigError(f"check: unknown id {i!r}")
+            chosen.append(checks[i])
+    if prefix:
+        chosen = [c for c in chosen if c.id.startswith(prefix)]
+        if not chosen:
+            raise ConfigError(f"only: no check id starts with {prefix!r}")
+    return chosen
+
+
+def run_check(check: Check) -> CheckResult:
+    """Run one check; an exception becomes status 'error' (a failure), never a crash of the suite."""
+    t0 = time.perf_counter()
+    try:
+        cert = check.run()
+    except Exception as exc:  # noqa: BLE001 - a crashing check is reported as a failed check
+        return CheckResult(check.id, check.statement, "error", "-", time.perf_counter() - t0,
+                           f"{type(exc).__name__}: {exc}")
+    seconds = time.perf_counter() - t0
+    return CheckResult(check.id, check.statement, str(cert.status), str(cert.method), seconds,
+                       str(getattr(cert, "detail", "") or ""))
+
+
+def run_checks(ids: Iterable[str] | None = None, prefix: str | None = None,
+               progress: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
+    """Run the selected checks in registry order; ``progress`` is called after each."""
+    results = []
+    for check in select(ids, prefix):
+        res = run_check(check)
+        if progress is not None:
+            progress(res)
+        results.append(res)
+    return results
