@@ -80,8 +80,8 @@ for k in (1, 2, 3):
     ("md", "## Lemma 2: a ReLU network for one PolyReLU unit\n\nThe exact sup error over [-1, 1] "
            "(exact breakpoint propagation) stays below the rigorous bound and below eps; the size grows "
            "linearly in ln(1/eps) (the paper states ln^2)."),
-    ("code", '''from polyapprox.construct.lemma2 import polyrelu_target, relu_approx_polyrelu
-from polyapprox.approx.pieces import propagate, sup_error
+    ("code", '''from polyapprox.approx.pieces import propagate, sup_error
+from polyapprox.construct.lemma2 import polyrelu_target, relu_approx_polyrelu
 
 coeffs = (Fraction(1, 4), Fraction(1, 2), Fraction(-1, 2), Fraction(3, 4))
 exps = range(2, 7) if QUICK else range(2, 13)
@@ -107,8 +107,8 @@ RATES = [
            "theory slope is -n/d. A measured slope concerns one construction on one target; it does not "
            "prove optimality (theory.md 3.7)."),
     ("code", SETUP),
-    ("code", '''from polyapprox.report.plots import rates_figure
-from polyapprox.approx.sweeps import SweepConfig, run_sweep
+    ("code", '''from polyapprox.approx.sweeps import SweepConfig, run_sweep
+from polyapprox.report.plots import rates_figure
 from polyapprox.targets.catalogue import get_target
 
 target = get_target("sin1")

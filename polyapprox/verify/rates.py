@@ -37,8 +37,8 @@ def _register_module(checks: list[tuple[str, str, Callable[[], Any]]]) -> None:
 
 
 def _load() -> None:
-    from polyapprox.verify.registry import relu as verify_relu
-    from polyapprox.verify.registry import sobolev as verify_sobolev
+    from polyapprox.verify import relu as verify_relu
+    from polyapprox.verify import sobolev as verify_sobolev
 
     _register_module(verify_sobolev.CHECKS)
     _register_module(verify_relu.CHECKS)
