@@ -1,4 +1,4 @@
-"""Fitted rates of the PUT-PolyReLU construction (theory.md 6.1-6.2) and the saturation check (section 4).
+"""Fitted rates of the PUT-PolyReLU construction (docs/measurement.md §7.1–7.2) and the saturation check (§1.4).
 
 Prints one JSON document: for each (target, d, n) the fitted slope of sup error vs W (params) with its
 bootstrap and OLS 95 % intervals, the slope vs N, the theory slope -n/d, and whether |slope - theory| <= 0.1;
@@ -17,7 +17,7 @@ import time
 from polyapprox.approx.sweeps import SweepConfig, envelope_sweep, run_sweep, stderr_progress
 from polyapprox.targets.catalogue import get_target
 
-# (target, n, sizes): sizes per theory.md 5.5 / 6.2 (d = 1: N = 32..256, d = 2: 8..64, d = 3: 2..16)
+# (target, n, sizes): sizes per docs/measurement.md §6.1 / §7.2 (d = 1: N = 32..256, d = 2: 8..64, d = 3: 2..16)
 CASES = [
     ("sin1", 1, (32, 64, 128, 256)), ("sin1", 2, (32, 64, 128, 256)), ("sin1", 3, (32, 64, 128, 256)),
     # n = 4: at N = 128, 256 the error (1.5e-8, 9.4e-10) is below 10 x the rigorous float64 rounding bound

@@ -1,4 +1,4 @@
-"""Sup and L2 errors of an approximant against a target, with how each was measured (theory.md 5.1, 5.2, 5.4).
+"""Sup and L2 errors of an approximant against a target, with how each was measured (docs/measurement.md §2, §3, §5).
 
 ``measure_errors(model, target, grid_cells=N)`` accepts a ``Net`` (evaluated by the sparse ``FloatNet``) or
 any vectorised callable ``x (P, d) -> (P,)`` (a trained torch network wrapped in numpy, a closed form).

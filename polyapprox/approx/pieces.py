@@ -1,4 +1,6 @@
-"""Exact linear pieces of 1-input ReLU nets, and the piece-count bound (theory.md 2.5, 5.1 item 3).
+"""Exact linear pieces of 1-input ReLU nets, and the piece-count bound (docs/constructions.md §3.3).
+
+Exact 1-D sup errors from these pieces: docs/measurement.md §2.
 
 A net whose units are identities or PolyReLU of order <= 1 (``c0 + c1 R(t)``, ReLU included) is a
 continuous piecewise-linear function of one input. We propagate, unit by unit, the exact list of
@@ -7,7 +9,7 @@ ReLU inserts the zero crossing x0 + (x1 - x0) y0 / (y0 - y1) of every segment th
 arithmetic is ``Fraction``; every breakpoint is rational.
 
 Piece-count bound (counting after Telgarsky 2016 / Montufar et al. 2014 [literature]; the product form
-is our derivation, theory.md 2.5): if the input is affine on each of P intervals, a layer of m ReLU
+is our derivation, docs/constructions.md §3.3): if the input is affine on each of P intervals, a layer of m ReLU
 units adds at most one breakpoint per unit per interval, so P -> P (1 + m). Hence
 ``p <= prod_l (1 + m_l) <= (1 + U/L)^L <= (2U/L)^L`` (AM-GM; the last step needs m_l >= 1) for a net with
 L hidden ReLU layers of m_l units, U = sum m_l.

@@ -1,4 +1,4 @@
-"""Fitting approximation rates with confidence intervals (theory.md section 5.5). Pure functions.
+"""Fitting approximation rates with confidence intervals (docs/measurement.md §6). Pure functions.
 
 ``fit_rate(params, errors)`` fits ``log e = c + s log W`` by OLS on the *asymptotic window*: the longest
 suffix of at least ``MIN_WINDOW`` = 4 points (after removing points at the float floor, error < 10 x floor)
@@ -173,7 +173,7 @@ class LogFactorTest:
 
 def log_factor_test(params: Sequence[float], errors: Sequence[float], n: int, d: int,
                     floor: float | Sequence[float] | None = None) -> LogFactorTest:
-    """Detect e ~ (W / log W)^{-n/d} (a ln(1/eps) factor in W(eps)) against e ~ W^{-n/d} (theory.md 5.5 item 5).
+    """Detect e ~ (W / log W)^{-n/d} (a ln(1/eps) factor in W(eps)) against e ~ W^{-n/d} (docs/measurement.md §6.5).
 
     verdict: "log factor" when the log log W slope's CI lies above 0, "no log factor" when its CI lies
     below n/(2d), else "inconclusive".

@@ -1,4 +1,4 @@
-"""Rate sweeps over the grid size N (theory.md 5.1-5.5): build, count, measure, fit.
+"""Rate sweeps over the grid size N (docs/measurement.md §2–6): build, count, measure, fit.
 
 ``run_sweep(SweepConfig(target, order, method, sizes))`` builds the construction at every N, counts it with
 ``count_params`` (the primary W = nonzero weights + biases), measures sup and L2 errors with
@@ -14,7 +14,7 @@ the float64 Net and the closed form agree within the Net's rigorous rounding bou
 approximate products, coupling rule) or ``relu2`` (ReLU^2-only net with a quadratic B-spline partition,
 ``construct.sobolev_relu2``).
 
-``envelope_sweep`` gives the shift envelope of theory.md section 4 for the singular targets relu_s: the
+``envelope_sweep`` gives the shift envelope of docs/measurement.md §1.3 for the singular targets relu_s: the
 maximum error over J singularity positions c_j = (floor(N/2) + (j + 1/2)/J)/N.
 """
 
@@ -61,7 +61,7 @@ class SweepConfig:
 
     @property
     def theory_slope(self) -> float:
-        """-n/d, capped by the target's smoothness: -min(n, s)/d (theory.md section 4, saturation)."""
+        """-n/d, capped by the target's smoothness: -min(n, s)/d (docs/measurement.md §1.4, saturation)."""
         return -min(float(self.order), self.target.rate_smoothness) / self.target.dim
 
 

@@ -1,6 +1,6 @@
 """`polyapprox check FILE --equals EXPR`: prove or refute that a saved network equals a formula, exactly.
 
-Runs ``polyapprox.symbolic.prove_equal`` (algebraic, then region-wise; DESIGN.md "Symbolic checks").
+Runs ``polyapprox.symbolic.prove_equal`` (algebraic, then region-wise; docs/conventions.md §4).
 Exit codes: 0 proved; 1 refuted, unknown (undecided, region cap, timeout) or anything short of a proof;
 2 bad input (one line on stderr).
 """

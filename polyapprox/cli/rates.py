@@ -22,7 +22,7 @@ def default_sizes(d: int, n: int, method: str) -> tuple[int, ...]:
     """Default grid sizes, chosen so that one run takes < 30 s on 2 cores for d <= 2, n <= 4 (measured).
 
     They are short sweeps: for d = 2, n >= 3 (and the ReLU baseline in d = 2) they are pre-asymptotic and the
-    fit reports "not asymptotic"; pass --sizes for the theory.md 5.5 ranges.
+    fit reports "not asymptotic"; pass --sizes for the docs/measurement.md §6.1 ranges.
     """
     if method == "relu":
         return {1: (4, 8, 16, 32), 2: (2, 3, 4, 6) if n <= 2 else (2, 3, 4) if n == 3 else (2, 3)}.get(d, (2,))

@@ -1,4 +1,4 @@
-"""Lemma 1 building blocks (paper section 3.1; theory.md section 1.1), exact on all of R unless noted.
+"""Lemma 1 building blocks (paper section 3.1; docs/constructions.md §1.1), exact on all of R unless noted.
 
 | block | formula | units | params (nnz) |
 |---|---|---|---|
@@ -52,7 +52,7 @@ def product_block() -> Net:
 
 
 def polynomial_1d_block(coeffs: Sequence[object]) -> Net:
-    """p(x) = sum_i coeffs[i] x^i with two PolyReLU units of order deg p (Lemma 1; theory.md 1.1).
+    """p(x) = sum_i coeffs[i] x^i with two PolyReLU units of order deg p (Lemma 1; docs/constructions.md §1.1).
 
     sigma_a(x) + sigma_a'(-x) with a_i = c_i, a'_i = (-1)^i c_i for i >= 1; the constant c_0 goes into the
     output bias. Exact on R.

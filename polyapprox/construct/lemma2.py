@@ -1,7 +1,9 @@
-"""Lemma 2 made explicit: a ReLU net approximating one PolyReLU unit on [-1, 1] (paper.md 2.3; theory.md 2.5).
+"""Lemma 2 made explicit: a ReLU net approximating one PolyReLU unit on [-1, 1] (docs/constructions.md §3.1).
+
+The paper's statement: docs/paper.md §2.3.
 
 PolyReLU(x) = Q(R(x)), Q(t) = sum_i a_i t^i. With t = R(x) in [0, 1] the powers are computed by Yarotsky
-gadgets (theory.md 2.4): P_2 = f_m(t) (in [0, 1]); for k >= 3, P_k = xt(t, C_{k-1}) with the nonnegative
+gadgets (docs/constructions.md §2.4): P_2 = f_m(t) (in [0, 1]); for k >= 3, P_k = xt(t, C_{k-1}) with the nonnegative
 product (M = 1) and C_j = clamp(P_j) = R(P_j) - R(P_j - 1) the projection onto [0, 1] (C_2 = P_2). The
 output is a_0 + sum_k a_k C_k (P_r for the top power), accumulated on one carrier unit offset by
 B = sum_i max(-a_i, 0) so that it stays >= 0 through ReLU carriers.
@@ -11,7 +13,7 @@ error is <= 4^-q): E_2 = 4^-(m+1), E_k = E_{k-1} + 4^-q, so sup |net - PolyReLU|
 For x <= 0 the net is exactly a_0 (f_m(0) = 0 and xt(0, y) = 0). With m = q chosen minimal for a given eps,
 q = log_4(S/eps) + O(1). Each level q adds one layer to each of the r - 1 power stages (3 f_q channels of 3
 units plus 2 carriers: t and the offset accumulator), so the size is exactly c_0 + c_1 q with c_1 = O(r):
-size = O(r ln(r A/eps)) = a + b ln(1/eps) for fixed coefficients -- the [note] of paper.md 2.3, against the
+size = O(r ln(r A/eps)) = a + b ln(1/eps) for fixed coefficients -- docs/paper.md §4.3, against the
 paper's O(ln^2(1/eps)) (true but loose).
 """
 

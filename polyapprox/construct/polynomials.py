@@ -1,6 +1,6 @@
-"""Exact one-hidden-layer PolyReLU networks for monomials and multivariate polynomials (theory.md 1.5).
+"""Exact one-hidden-layer PolyReLU networks for monomials and multivariate polynomials (docs/constructions.md §1.5).
 
-**Polynomials** (``polynomial_net``; theory.md 1.5(c), on all of R^d). Split p = c_0 + sum_{j=1..k} H_j into
+**Polynomials** (``polynomial_net``; docs/constructions.md §1.5, on all of R^d). Split p = c_0 + sum_{j=1..k} H_j into
 homogeneous parts. The linear part H_1 is one linear form L, written ``L = R(L) - R(-L)``. For j >= 2 the
 j-th powers ``(beta . x)^j`` over the simplex-lattice directions ``beta in N^d, |beta| = j`` span the
 homogeneous polynomials of degree j (the principal lattice is unisolvent), so
@@ -25,7 +25,7 @@ coefficients, an upper bound always):
 (expand and use sum_b (-1)^{a-b} C(a,b) b^g = a! S(g, a), which vanishes for g < a; any shift s works since
 only the top-degree part in beta survives). With s = -alpha/2 the directions of beta and alpha - beta are
 opposite and merge: at most ceil(prod_i (alpha_i + 1) / 2) directions (2^(k-1) for x_1 ... x_k, the
-polarization formula of theory.md 1.5(b)), 2 units each.
+polarization formula, docs/constructions.md §1.5), 2 units each.
 
 Every unit is one-hot (R_j), so ``construct.shared.shared_form`` turns these nets into shared-sigma nets.
 With per-unit coefficients allowed, fewer units suffice: for d = 1, ``blocks.polynomial_1d_block`` needs 2
@@ -155,7 +155,7 @@ def _resolve(expr_or_str: object, variables: object) -> tuple[sympy.Poly, int]:
 
 
 def polynomial_net(expr_or_str: object, variables: object) -> Net:
-    """A depth-1 PolyReLU net equal to the polynomial on all of R^d (module doc; theory.md 1.5(c)).
+    """A depth-1 PolyReLU net equal to the polynomial on all of R^d (module doc; docs/constructions.md §1.5).
 
     ``expr_or_str``: a sympy expression or a string (parsed by ``parse_expression``); ``variables``: 'x,y',
     a list of names, or sympy symbols (their order is the input order).

@@ -1,4 +1,4 @@
-"""Theorem 1 (paper section 3.1; theory.md 1.7): ReLU, ReLU^k and polynomial-activation nets as PolyReLU nets.
+"""Theorem 1 (paper 3.1; docs/constructions.md §1.7): ReLU, ReLU^k and polynomial-activation nets as PolyReLU nets.
 
 * ``relu_to_polyrelu``: every ReLU unit becomes the order-3 PolyReLU unit with a = (0, 1, 0, 0); same
   weights, same depth and width. Because a PolyReLU spec is canonical (trailing zero coefficients

@@ -1,4 +1,4 @@
-"""Shared coefficients: one PolyReLU sigma for every hidden unit, by the Vandermonde trick (theory.md 1.2).
+"""Shared coefficients: one PolyReLU sigma for every hidden unit, by the Vandermonde trick (docs/constructions.md §1.2).
 
 Let ``sigma(t) = a_0 + sum_{i=1..r} a_i R(t)^i`` and pick distinct scales ``t_1..t_r > 0`` (default 1..r).
 Because ``R(t x)^i = t^i R(x)^i`` for t > 0, solving the r x r Vandermonde system
@@ -64,7 +64,7 @@ def _check_scales(scales: Sequence[object], r: int) -> tuple[Fraction, ...]:
 
 
 def vandermonde_weights(sigma: PolyReLU, k: int, scales: Sequence[object] | None = None) -> tuple[Fraction, ...]:
-    """c with R(x)^k = sum_j c_j sigma(t_j x) - a_0 sum_j c_j for all real x (theory.md 1.2).
+    """c with R(x)^k = sum_j c_j sigma(t_j x) - a_0 sum_j c_j for all real x (docs/constructions.md §1.2).
 
     Needs 1 <= k <= r = sigma.order and a_k != 0; ``scales`` default to (1, ..., r).
     """
@@ -112,7 +112,7 @@ class _HiddenLayer:
 
 def shared_form(net: Net, sigma: PolyReLU = PAPER_SIGMA, scales: Sequence[object] | None = None,
                 keep_sigma_units: bool = True) -> Net:
-    """An equal net whose hidden units all use the one activation ``sigma`` (convention C of theory.md 0).
+    """An equal net whose hidden units all use the one activation ``sigma`` (convention C of docs/conventions.md §1.4).
 
     Each hidden PolyReLU unit of order <= r becomes r sigma-units (inputs scaled by t_j), each hidden identity
     unit z becomes the 2r sigma-units of R(z) - R(-z) (needs a_1 != 0); the next layer takes the

@@ -1,4 +1,4 @@
-"""PolyCom's Theorem 3 made explicit: the PUT-PolyReLU network (theory.md 2.1-2.3; paper.md 2.5).
+"""PolyCom's Theorem 3 made explicit: the PUT-PolyReLU network (docs/constructions.md §2.1–2.3; docs/paper.md §2.5).
 
     f_1(x) = sum_{m in {0..N}^d} phi_m(x) P_m(x),   phi_m(x) = prod_k psi(3N x_k - 3 m_k),
     P_m(x) = sum_{|alpha| <= n-1} a_{m,alpha} (x - m/N)^alpha,   a_{m,alpha} = D^alpha f(m/N) / alpha!
@@ -17,7 +17,7 @@
 Transcendental Taylor coefficients are rationalised as ``Fraction(float(a))`` (exact dyadics; polynomial
 targets get exact rational coefficients). The exactness certificate (``verify_sobolev``) proves that the net
 equals the *rationalised* formula; the approximation error is a separate, numerical claim with the hard
-a-priori bound ``B(N) = (2/(3N))^n S_n(f)`` (theory.md 2.2).
+a-priori bound ``B(N) = (2/(3N))^n S_n(f)`` (docs/constructions.md §2.2).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ ONE: Form = ({}, Fraction(1))
 RELU2 = PolyReLU.relu_power(2)
 Coefficients = Mapping[tuple[tuple[int, ...], tuple[int, ...]], Fraction]  # (m, alpha) -> a_{m,alpha}
 
-#: Exact W (nnz params) of the generic PUT-PolyReLU net for N >= 2 (theory.md 2.3 table, [verified] there).
+#: Exact W (nnz params) of the generic PUT-PolyReLU net for N >= 2 (docs/constructions.md §2.3 table).
 SIZE_TABLE: dict[tuple[int, int], tuple[int, ...]] = {  # (d, n) -> coefficients of N^0, N^1, ...
     (1, 1): (2, 6), (1, 2): (15, 37), (1, 3): (60, 100), (1, 4): (106, 164),
     (2, 1): (8, 56, 36), (2, 2): (73, 262, 165), (2, 3): (199, 632, 389), (2, 4): (516, 1430, 844),
@@ -61,7 +61,7 @@ def check_order(d: int, n: int, N: int) -> None:
 
 
 def alphas(d: int, n: int) -> list[tuple[int, ...]]:
-    """Multi-indices |alpha| <= n - 1, lexicographic (theory.md 2.3)."""
+    """Multi-indices |alpha| <= n - 1, lexicographic (docs/constructions.md §2.3)."""
     return [a for a in itertools.product(range(n), repeat=d) if sum(a) <= n - 1]
 
 
@@ -75,7 +75,7 @@ def depth(d: int, n: int) -> int:
 
 
 def size_formula(N: int, d: int, n: int) -> tuple[int, int, int]:
-    """(params, units, depth) of the generic exact net from the theory.md 2.3 table (N >= 2)."""
+    """(params, units, depth) of the generic exact net from the docs/constructions.md §2.3 table (N >= 2)."""
     if (d, n) not in SIZE_TABLE:
         raise ConfigError(f"order: no size formula for (d, n) = ({d}, {n})")
     w = sum(c * N ** i for i, c in enumerate(SIZE_TABLE[(d, n)]))
@@ -186,7 +186,7 @@ def _multiply_pass(factors: list[list[tuple[Form, bool]]], mul: Net, in_dim: int
     """One tree level: pair factors through ``mul`` (hidden layers, then its affine output), carry the rest.
 
     Carriers: ``"relu"``: R(a) when a >= 0 (flag), else R(a) - R(-a); ``"relu2"``: the ReLU^2 bounded identity
-    a = [R_2(a + 1) - R_2(1 - a)] / 4, valid for |a| <= 1 (theory.md 1.3; one-layer product blocks only).
+    a = [R_2(a + 1) - R_2(1 - a)] / 4, valid for |a| <= 1 (docs/constructions.md §1.3; one-layer product blocks only).
     """
     hidden = mul.layers[:-1]
     out_layer = mul.layers[-1]
@@ -266,7 +266,7 @@ def put_net(coeffs: Coefficients, d: int, n: int, N: int, product: str = "exact"
 
 
 def a_priori_bound(target: Target, n: int, N: int) -> float:
-    """B(N) = (2/(3N))^n S_n(f) (theory.md 2.2): hard bound on ||f - f_1||_inf for f in W^{n,inf}."""
+    """B(N) = (2/(3N))^n S_n(f) (docs/constructions.md §2.2): hard bound on ||f - f_1||_inf for f in W^{n,inf}."""
     s_n, _ = target.norm_bound(n)
     return (2.0 / (3.0 * N)) ** n * s_n
 

@@ -1,4 +1,4 @@
-"""ReLU^2-only analogue of the PUT construction (theory.md 2.6; Li, Tang & Yu 2020): the ``relu2`` baseline.
+"""ReLU^2-only analogue of the PUT construction (docs/constructions.md §2.5; Li, Tang & Yu 2020): ``relu2`` baseline.
 
     f_1(x) = sum_{m in {-1..N+1}^d} phi_m(x) P_m(x),   phi_m(x) = prod_k B_2(N x_k - m_k + 3/2),
     B_2(t) = [R_2(t) - 3 R_2(t-1) + 3 R_2(t-2) - R_2(t-3)] / 2   (quadratic B-spline, support [0, 3], C^1),
@@ -133,6 +133,6 @@ class ClosedFormB2:
 
 
 def a_priori_bound_relu2(target: Target, n: int, N: int) -> float:
-    """(3/(2N))^n S_n(f) (theory.md 2.6)."""
+    """(3/(2N))^n S_n(f) (docs/constructions.md §2.5)."""
     s_n, _ = target.norm_bound(n)
     return (1.5 / N) ** n * s_n if math.isfinite(s_n) else math.inf

@@ -1,4 +1,4 @@
-"""Yarotsky's ReLU squaring and approximate product (Yarotsky 2017, Props. 2-3; theory.md 2.4.1-2.4.2).
+"""Yarotsky's ReLU squaring and approximate product (Yarotsky 2017, Props. 2-3; docs/constructions.md §2.4.1–2.4.2).
 
 Strict ReLU MLPs with exact rational (dyadic) weights, built by a small *layer program*: each signal is an
 affine form over the units of the current layer, and every layer is ReLU of a list of such forms.
@@ -186,7 +186,7 @@ def yarotsky_square(m: int) -> Net:
 
 
 def approx_product_net(q: int, M: object = 1) -> Net:
-    """ReLU net xt(x, y) with |xt(x, y) - xy| <= M^2 4^-q on [-M, M]^2 (theory.md 2.4.2).
+    """ReLU net xt(x, y) with |xt(x, y) - xy| <= M^2 4^-q on [-M, M]^2 (docs/constructions.md §2.4.2).
 
     xt = 2M^2 [f_q(|x+y|/2M) - f_q(|x|/2M) - f_q(|y|/2M)], |t| = R(t) + R(-t). Inputs (x, y), one output.
     Exact; 9q + 3 units, 24q + 5 nonzero params, depth q + 1; xt(0, y) = xt(x, 0) = 0 for all x, y.

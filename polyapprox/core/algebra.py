@@ -1,6 +1,6 @@
 """Pure ``Net -> Net`` operations: linear maps, composition, parallel stacking, sums, strict form.
 
-All exact (theory.md section 1.6): ``compose`` merges adjacent affine maps (depths add, the merged matrix
+All exact (docs/constructions.md §1.6): ``compose`` merges adjacent affine maps (depths add, the merged matrix
 is the exact product); ``parallel`` stacks layer by layer and equalises depths by appending identity
 carrier layers; ``add`` is ``parallel`` followed by a summing output map. ``strict`` replaces hidden
 identity units by ReLU pairs ``t = ReLU(t) - ReLU(-t)`` when a result must hold for pure PolyReLU networks.

@@ -1,4 +1,4 @@
-"""THE parameter convention (theory.md section 5.3), written once; every table and plot calls this.
+"""THE parameter convention (docs/measurement.md §4), written once; every table and plot calls this.
 
 * ``params`` (primary, "W_nnz"): nonzero weights + nonzero biases over all layers, output layer included.
   This is what Yarotsky (2017) counts and what every rate in polyapprox is fitted against.

@@ -2,7 +2,7 @@
 
 A ``Net`` computes ``a_0 = x``, ``a_l = act_l(W_l a_{l-1} + b_l)`` (l = 1..L), output ``a_L``, with one
 activation spec per unit: ``Identity()`` or ``PolyReLU(coeffs)``, the latter being
-``t -> sum_i coeffs[i] * ReLU(t)**i`` with ``ReLU(t)**0 := 1`` (theory.md section 0). ReLU is
+``t -> sum_i coeffs[i] * ReLU(t)**i`` with ``ReLU(t)**0 := 1`` (docs/conventions.md §1.1). ReLU is
 ``PolyReLU((0, 1))`` and ReLU^k the one-hot ``PolyReLU.relu_power(k)``.
 
 Every number is an exact ``Fraction``; floats are refused (the one sanctioned float entry point is

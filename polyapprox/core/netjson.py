@@ -1,4 +1,4 @@
-"""JSON network format, version 1 (DESIGN.md): exact rationals as strings, dense or sparse weights.
+"""JSON network format, version 1 (docs/conventions.md §3): exact rationals as strings, dense or sparse weights.
 
 ``{"format": "polyapprox.core.net", "version": 1, "in_dim": d, "layers": [{"weight": ..., "bias": [...],
 "activations": [{"kind": "identity"} | {"kind": "polyrelu", "coeffs": [...]}, ...]}, ...]}``

@@ -2,8 +2,8 @@
 
 Back ends: a chunked, vectorised torch path (CPU, and CUDA without triton) and a Triton kernel
 (CUDA with ``triton`` importable; ``triton_kernels.py``). Sources: paper Eqs. 2-3 and the official code
-(paper.md §1.2-1.5); the closed-form PolyNorm backward follows the idea of Liger-Kernel PR #901
-(paper.md §1.6), re-derived and checked symbolically in the tests. Tolerances: ``tolerances.py``.
+(docs/paper.md §1.2–1.5); the closed-form PolyNorm backward follows the idea of Liger-Kernel PR #901
+(docs/paper.md §1.6), re-derived and checked symbolically in the tests. Tolerances: ``tolerances.py``.
 """
 
 from polyapprox.kernels._common import triton_available

@@ -1,11 +1,11 @@
 """PolyNorm with a closed-form backward, as a ``torch.autograd.Function`` for any order r >= 1.
 
-Math (paper Eq. 3 with the official code's RMS norm, paper.md §1.3, §1.5). Per row x of width H,
+Math (paper Eq. 3 with the official code's RMS norm, docs/paper.md §1.3, §1.5). Per row x of width H,
 weights in code order (``weight[0]`` multiplies the highest power):
 
     y = sum_{p=1}^r w_p r_p x**p + b,      w_p = weight[r - p],   r_p = (mean(x**(2p)) + eps)**(-1/2).
 
-Backward (paper.md §1.6; the idea of a closed form is from Liger-Kernel PR #901, re-derived here and
+Backward (docs/paper.md §1.6; the idea of a closed form is from Liger-Kernel PR #901, re-derived here and
 checked symbolically in ``tests/kernels/test_symbolic_backward.py``), with S_p = <g, x**p>:
 
     dx   = sum_p w_p [p x**(p-1) r_p g - (p/H) x**(2p-1) r_p**3 S_p] = g A(x) - x Q(x**2),

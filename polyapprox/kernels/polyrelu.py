@@ -1,12 +1,12 @@
 """PolyReLU with a closed-form backward, as a ``torch.autograd.Function`` for any order r >= 1.
 
-Math (paper Eq. 2, official code ``poly`` with ``weight[0]`` on the highest power, paper.md §1.2, §1.5):
+Math (paper Eq. 2, official code ``poly`` with ``weight[0]`` on the highest power, docs/paper.md §1.2, §1.5):
 with y = ReLU(x) and w_p = weight[r - p],
 
     out = sum_{p=1}^r w_p y**p + b                         (Horner: ((w_r y + w_{r-1}) y ...) y + b)
     dx  = g * sum_p p w_p y**(p-1) * [x > 0],   dw_p = sum g y**p,   db = sum g.
 
-Only x is saved for backward (the official code stores ReLU(x) plus a checkpoint; paper.md §1.5 item 4).
+Only x is saved for backward (the official code stores ReLU(x) plus a checkpoint; docs/paper.md §1.5 item 4).
 The CPU path works on row chunks of < 32768 elements (2**18 single-threaded; ``_common``) with reused buffers,
 so no input-sized temporary is allocated; reductions and intermediates are float32 (float64 for float64
 input) whatever the input dtype.

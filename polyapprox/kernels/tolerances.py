@@ -46,7 +46,7 @@ def overflow_threshold(dtype: torch.dtype, order: int) -> float:
     """|x| above which x**(2r) overflows ``dtype``: (max finite value)**(1/(2r)).
 
     PolyNorm normalises x**r by sqrt(mean(x**(2r))), so computing that mean *in* ``dtype`` gives
-    inf (and then 0 or nan) once a single |x| passes this threshold (paper.md §1.6). Examples:
+    inf (and then 0 or nan) once a single |x| passes this threshold (docs/paper.md §1.6). Examples:
     float16 (max 65504): 6.35 for r = 3, 4.0 for r = 4; float32 / bfloat16 (max ~3.4e38): 2.6e6 for
     r = 3, 6.6e4 for r = 4. Our kernels compute the statistics in float32 (float64 for float64 input), so
     for half-precision input only the float32 threshold applies.

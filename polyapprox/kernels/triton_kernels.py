@@ -1,6 +1,6 @@
 """Triton kernels (CUDA) for PolyNorm and PolyReLU, forward and closed-form backward, any order r.
 
-Same math as ``polynorm.py`` / ``polyrelu.py`` (paper Eqs. 2-3, paper.md §1.6; closed-form backward idea
+Same math as ``polynorm.py`` / ``polyrelu.py`` (paper Eqs. 2-3, docs/paper.md §1.6; closed-form backward idea
 from Liger-Kernel PR #901, written independently). Design, kept simple on purpose:
 
 * PolyNorm: one program per row; columns in blocks of BLOCK = next_power_of_2(H), capped so that the

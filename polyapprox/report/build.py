@@ -57,7 +57,7 @@ def _rates_section(res: Mapping[str, Any]) -> Section:
                           _fmt(lf.get("corrected_slope"), ".3f"), _fmt(lf.get("loglog_slope"), ".2f"),
                           lf.get("verdict", "-"), ", ".join(f"{e:.1e}: {q:.1f}" for e, q in ratios) or "-"])
         body += ["", "ReLU baseline (Yarotsky's approximate products, accuracy coupled to N). "
-                 "Expected (theory.md 5.5): "
+                 "Expected (docs/measurement.md §6.5): "
                  "the plain slope is biased shallow by the ln(1/eps) factor, the slope against W/ln W is close "
                  "to -n/d, and the "
                  "parameter ratio at equal error (the PolyReLU construction swept on the same grids, interpolated "
@@ -68,7 +68,7 @@ def _rates_section(res: Mapping[str, Any]) -> Section:
         srows = [[r["s"], r["n"], ",".join(map(str, r["sizes"])), f"{r['slope_vs_N']:.3f}",
                   f"[{r['ci'][0]:.3f}, {r['ci'][1]:.3f}]", r["theory"]] for r in res["saturation"]]
         body += ["", "Saturation (targets (x - c)_+^s / s! of smoothness s, shift envelope over 16 positions of c, "
-                 "theory.md 4). Expected: raising n past s does not improve the rate beyond -s.", "",
+                 "docs/measurement.md §1.3–1.4). Expected: raising n past s does not improve the rate beyond -s.", "",
                  markdown_table(["s", "n", "N", "slope vs N", "95 % CI", "theory -min(s, n)"], srows)]
     body += ["", _figures(res)]
     return Section("Sobolev rates (Theorem 3) and the ReLU baseline", "\n".join(body))

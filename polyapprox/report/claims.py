@@ -135,7 +135,7 @@ def _lm_claim(results: Results, key: Callable[[Mapping[str, Any]], float], bette
 
 
 def _param_matching() -> tuple[str, str]:
-    # paper.md 3.1: SwiGLU hidden 5504 (3 matrices) vs 2-matrix FFN hidden 8256 at d_model = 2048
+    # docs/paper.md §3.1: SwiGLU hidden 5504 (3 matrices) vs 2-matrix FFN hidden 8256 at d_model = 2048
     swiglu, two = 3 * 2048 * 5504, 2 * 2048 * 8256
     return f"3 x 2048 x 5504 = {swiglu:,} vs 2 x 2048 x 8256 = {two:,}", "holds" if swiglu == two else "does not hold"
 
@@ -158,7 +158,7 @@ def compute_claims(results: Results, preset: str = "quick") -> list[Claim]:
          "polyapprox verify --only lemma1", _verify_family(results, ("lemma1.",))),
         ("Every ReLU (and ReLU^2) network is a PolyReLU network of the same depth and width (Theorem 1)",
          "paper 3.1, Theorem 1", "polyapprox verify --only thm1", _verify_family(results, ("thm1.",))),
-        ("Lemma 1 survives one shared PolyReLU per layer (Vandermonde trick, 3x width)", "paper.md 2.1 [note]",
+        ("Lemma 1 survives one shared PolyReLU per layer (Vandermonde trick, 3x width)", "docs/paper.md §2.1",
          "polyapprox verify --only shared_coefficients", _verify_family(results, ("shared_coefficients.",))),
         ("ReLU nets approximate one PolyReLU unit to eps with size O(ln^2(1/eps)) (Lemma 2; we find O(ln))",
          "paper 3.2, Lemma 2", "polyapprox reproduce (lemma2 step)", _lemma2(results)),
@@ -168,18 +168,18 @@ def compute_claims(results: Results, preset: str = "quick") -> list[Claim]:
          "fitted slope within 0.1 of -n/d", "paper 3.3, Theorem 3",
          "polyapprox rates --target sin1 --order 2", _theorem3(results)),
         ("The Theorem 3 network equals sum_m phi_m P_m, and sum_m phi_m = 1 (construction certificate)",
-         "theory.md 2.1-2.3", "polyapprox verify --only sobolev", _verify_family(results, ("sobolev.",))),
+         "docs/constructions.md §2.1–2.3", "polyapprox verify --only sobolev", _verify_family(results, ("sobolev.",))),
         ("ReLU (Yarotsky) nets need an extra ln(1/eps) factor: W_ReLU/W_PolyReLU grows as eps shrinks",
          "paper 3.3; Yarotsky 2017", "polyapprox rates --target sin1 --order 2 --method relu",
          _relu_log_factor(results)),
-        ("Rates follow smoothness: for smoothness s < n the rate saturates at -s/d", "theory.md 4",
+        ("Rates follow smoothness: for smoothness s < n the rate saturates at -s/d", "docs/measurement.md §1.4",
          "polyapprox reproduce (rates step, shift envelope)", _saturation(results)),
         ("PolyNorm's closed-form backward equals the gradient; code's RMS norm = sqrt(H) x paper's L2 norm",
-         "paper.md 1.5-1.6", "polyapprox verify --only polynorm", _verify_family(results, ("polynorm.",))),
+         "docs/paper.md §1.5–1.6", "polyapprox verify --only polynorm", _verify_family(results, ("polynorm.",))),
         ("Order r = 3 risks low-precision overflow (fp16: |x| > 6.35 for r = 3, > 4 for r = 4)",
-         "paper 4.3 / paper.md 1.6", "pytest tests/kernels -k overflow", _overflow()),
+         "paper 4.3 / docs/paper.md §1.6", "pytest tests/kernels -k overflow", _overflow()),
         ("Parameter matching: SwiGLU hidden 5504 (3 matrices) = 2-matrix FFN hidden 8256 at d = 2048",
-         "paper 4.1 / paper.md 3.1", "arithmetic", _param_matching()),
+         "paper 4.1 / docs/paper.md §3.1", "arithmetic", _param_matching()),
         ("PolyNorm and PolyReLU reach lower validation loss than SwiGLU at equal parameters",
          "paper 4.2, Fig. 1, Table 1", "polyapprox train lm --activations swiglu,polyrelu,polynorm",
          _lm_claim(results, lambda r: r["val_loss"], "lower", preset)),

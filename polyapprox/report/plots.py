@@ -1,4 +1,4 @@
-"""Figure-returning renderers for rate sweeps (theory.md 5.5 item 6). No computation, no pyplot state.
+"""Figure-returning renderers for rate sweeps (docs/measurement.md §6.6). No computation, no pyplot state.
 
 ``rates_figure(results)`` draws sup error against parameters (W = nonzero weights + biases) on log-log axes,
 one line per result (method / order), with

@@ -13,19 +13,19 @@ from typing import Any
 
 from polyapprox.report.config import ReproduceConfig, step
 
-#: Analytic targets used for the Theorem 3 slopes, by dimension (theory.md 6.1).
+#: Analytic targets used for the Theorem 3 slopes, by dimension (docs/measurement.md §7.1).
 RATE_TARGET = {1: "sin1", 2: "exp2", 3: "exp3"}
-#: Grid sizes per (d, n): the asymptotic windows of theory.md 6.2 (quick drops the largest where costly).
+#: Grid sizes per (d, n): the asymptotic windows of docs/measurement.md §6.1, §7.2 (quick drops the largest if costly).
 RATE_SIZES = {
     (1, 1): (32, 64, 128, 256), (1, 2): (32, 64, 128, 256), (1, 3): (32, 64, 128, 256),
-    # n = 4: from N = 128 on the error is within 10x of the float64 floor (theory.md 5.4)
+    # n = 4: from N = 128 on the error is within 10x of the float64 floor (docs/measurement.md §5)
     (1, 4): (8, 16, 32, 64),
     (2, 1): (8, 16, 32, 64), (2, 2): (8, 16, 32, 64), (2, 3): (8, 16, 32, 64),
     (3, 2): (2, 4, 8, 16),
 }
 #: ReLU baseline sizes; the PolyReLU construction is swept on the same grids for the equal-error comparison.
 RELU_SIZES = {(1, 2): (4, 8, 16, 32, 64, 128), (1, 3): (4, 8, 16, 32), (2, 2): (2, 3, 4, 6, 8)}
-#: Saturation: relu_s targets (smoothness s) swept with n > s via the shift envelope (theory.md section 4).
+#: Saturation: relu_s targets (smoothness s) swept with n > s via the shift envelope (docs/measurement.md §1.3–1.4).
 SATURATION = ((1, 2, (16, 32, 64, 128)), (2, 3, (16, 32, 64, 128)), (2, 4, (16, 32, 64, 128)))
 #: Trained-FFN targets: one analytic target in d = 1 and one in d = 2.
 FFN_TARGETS = ("sin1", "gauss2")

@@ -1,6 +1,6 @@
 """Exact symbolic certificates: ``prove_equal(net, expr, symbols, domain) -> Certificate``.
 
-See ``prover`` for the methods (algebraic, region-wise, refutation) and DESIGN.md "Symbolic checks".
+See ``prover`` for the methods (algebraic, region-wise, refutation) and docs/conventions.md §4.
 """
 
 from polyapprox.symbolic.certificate import STATUSES, Certificate

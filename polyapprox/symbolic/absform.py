@@ -1,4 +1,4 @@
-"""The canonical Abs form used by the algebraic proof method (DESIGN.md "Symbolic checks", method 1).
+"""The canonical Abs form used by the algebraic proof method (docs/conventions.md §4.1).
 
 For real arguments: Max(a, b) = (a + b + |a - b|)/2, Min(a, b) = (a + b - |a - b|)/2, ReLU(t) = (t + |t|)/2,
 and |u|^(2k) = u^(2k), |u|^(2k+1) = u^(2k) |u|. ``canonical`` rewrites an expression bottom-up so that every

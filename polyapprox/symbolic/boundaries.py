@@ -1,4 +1,4 @@
-"""Cell boundaries for targets that may jump (Piecewise, Heaviside, sign): DESIGN.md "Symbolic checks".
+"""Cell boundaries for targets that may jump (Piecewise, Heaviside, sign): docs/conventions.md §4.2.
 
 The net is continuous, so equality on the open cells extends to a boundary point unless the target jumps
 there. Every boundary is checked as a lower-dimensional problem: 1-D breakpoints one by one (irrational

@@ -1,4 +1,4 @@
-"""``prove_equal(net, expr)``: an exact certificate that a network equals a formula (DESIGN.md "Symbolic checks").
+"""``prove_equal(net, expr)``: an exact certificate that a network equals a formula (docs/conventions.md §4).
 
 1. *algebraic*: net with ReLU(t) = (t + |t|)/2, minus expr, in canonical Abs form (``absform``); if that
    expands to 0 the identity holds on all of R^d. Three equivalent forms of the net are tried (``ReLU(t) = t``

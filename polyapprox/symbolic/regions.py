@@ -1,4 +1,4 @@
-"""Cells, sign oracles and piecewise evaluation for the region-wise method (DESIGN.md "Symbolic checks").
+"""Cells, sign oracles and piecewise evaluation for the region-wise method (docs/conventions.md §4.2).
 
 A ``Box`` is a product of open intervals (a_j, b_j) whose ends are exact real algebraic numbers or
 infinite, with a rational sample point inside. ``Oracle.sign(p)`` decides the sign of a polynomial p on

@@ -1,11 +1,11 @@
-"""Target functions on [0,1]^d with known smoothness and Sobolev norms (theory.md section 4).
+"""Target functions on [0,1]^d with known smoothness and Sobolev norms (docs/measurement.md §1).
 
 A ``Target`` is a sympy expression in the canonical symbols ``x1..xd`` (``symbols(d)``), its declared
 smoothness (an integer s: f in W^{s,inf} but not W^{s+1,inf}; or ``"analytic"``), a vectorised numpy
 evaluator ``f(x)`` for x of shape (P, d), exact derivatives ``D^alpha f`` (sympy), and the norm used by the
 a-priori bound of the Sobolev constructions,
 
-    S_n(f) = sum_{|alpha| = n} ||D^alpha f||_inf / alpha!          (theory.md section 0),
+    S_n(f) = sum_{|alpha| = n} ||D^alpha f||_inf / alpha!          (docs/measurement.md §1.1),
 
 returned by ``norm_bound(n) -> (value, method)`` with how it was obtained ("closed form", a rigorous
 coefficient bound for polynomials, or a numerical *lower* estimate). Non-smooth pieces (Abs, Max, Min,
@@ -285,7 +285,7 @@ TARGETS: dict[str, Target] = _catalogue()
 
 
 def shifted_relu(s: int, c: object) -> Target:
-    """relu_s with singularity at a rational c in (0, 1): (x - c)_+^s / s! (theory.md section 4, shift envelope)."""
+    """relu_s, singularity at a rational c in (0, 1): (x - c)_+^s / s! (shift envelope, docs/measurement.md §1.3)."""
     from fractions import Fraction
 
     q = Fraction(c)  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ Parameter conventions (both reported by ``param_counts``):
 * ``params``: every trainable parameter (weights, biases and activation coefficients); what the trained
   model really has, and what sweeps fit rates against.
 * ``params_nnz``: nonzero weights + nonzero biases of the linear layers, activation coefficients excluded:
-  the ``polyapprox.core.counting.count_params`` convention used for the exact constructions (theory.md 5.3).
+  the ``polyapprox.core.counting.count_params`` convention used for the exact constructions (docs/measurement.md §4).
   For relu/relu2/polyrelu models it equals ``count_params(from_torch(...)).params`` (tested).
 """
 

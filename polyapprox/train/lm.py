@@ -1,6 +1,6 @@
 """A GPT-style decoder with a swappable FFN activation (nanoGPT-style, one file).
 
-Architecture (LLaMA-2 style, as the paper's dense model, §3.1 of ``paper.md``): token embedding, ``n_layer``
+Architecture (LLaMA-2 style, as the paper's dense model, ``docs/paper.md`` §3.1): token embedding, ``n_layer``
 pre-norm blocks ``x + Attn(RMSNorm(x))``, ``x + FFN(RMSNorm(x))``, final RMSNorm, linear head (tied to the
 embedding or not). Attention is causal multi-head with rotary position embeddings (RoPE, Su et al. 2021)
 through ``F.scaled_dot_product_attention``. No linear biases, no dropout.
@@ -24,7 +24,7 @@ from polyapprox.nn.activations import ACTIVATIONS, PolyNorm, PolyReLU, make_acti
 
 #: Byte-level vocabulary (see ``polyapprox.train.data``).
 BYTE_VOCAB = 256
-#: Init of the paper's code: coefficients 1/r, bias 0 (``paper.md`` §1.5).
+#: Init of the paper's code: coefficients 1/r, bias 0 (``docs/paper.md`` §1.5).
 COEFF_INIT = 1.0 / 3.0
 
 
@@ -34,7 +34,7 @@ def ffn_hidden(d_model: int, activation: str, multiple_of: int = 8) -> int:
     SwiGLU: ``h_s = multiple_of * ceil((8/3) d / multiple_of)`` (2/3 of the nominal ``h = 4d``, rounded up);
     every other activation: ``h = 3 h_s / 2``. Then ``3 d h_s == 2 d h`` exactly. With ``d = 2048`` and
     ``multiple_of = 128`` this is the paper's 5504 (SwiGLU) vs 8256 (others), i.e. ``h = 4.03 d``
-    (``paper.md`` §3.1). ``multiple_of`` must be even so that ``h`` is an integer.
+    (``docs/paper.md`` §3.1). ``multiple_of`` must be even so that ``h`` is an integer.
     """
     if activation not in ACTIVATIONS:
         raise ConfigError(f"activation: unknown {activation!r}; choose from {', '.join(ACTIVATIONS)}")

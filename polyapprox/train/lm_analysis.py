@@ -1,4 +1,4 @@
-"""The paper's descriptive analyses (§4.4, ``paper.md`` §3.6): effective rank of FFN weights and layer-wise
+"""The paper's descriptive analyses (§4.4, ``docs/paper.md`` §3.6): effective rank of FFN weights and layer-wise
 cosine similarity of hidden states; plus the learned PolyCom coefficients (claim 17)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Network algebra (theory.md 1.6): composition, sums and the strict form preserve exactness."""
+"""Network algebra (docs/constructions.md §1.6): composition, sums and the strict form preserve exactness."""
 
 from __future__ import annotations
 

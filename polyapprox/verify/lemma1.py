@@ -1,4 +1,4 @@
-"""Lemma 1 (paper section 3.1; theory.md 1.1, 1.5): ReLU, ReLU^k, powers, products and polynomials are
+"""Lemma 1 (paper section 3.1; docs/constructions.md §1.1, §1.5): ReLU, ReLU^k, powers, products and polynomials are
 exactly PolyReLU networks. Every statement holds on all of R^d and is proved algebraically."""
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def multivariate():
     return prove(polynomial_net(MULTIVARIATE, (X, Y, Z)), parse_expression(MULTIVARIATE, (X, Y, Z)), (X, Y, Z))
 
 
-# ---------------------------------------------------------------- the rest of theory.md's table 1.1
+# ---------------------------------------------------------------- the rest of the table in docs/constructions.md §1.1
 
 
 def _one_layer(d: int, rows: list, bias: list, acts: object, out: list, out_bias: object = 0):

@@ -1,8 +1,8 @@
-"""PolyNorm / PolyReLU gradients and the RMS-vs-L2 normalisation (paper.md 1.5 item 1, 1.6), proved by sympy.
+"""PolyNorm / PolyReLU gradients and the RMS-vs-L2 normalisation (docs/paper.md §1.5 item 1, §1.6), proved by sympy.
 
 * ``polynorm.backward``: for one row x in R^H (H = 3) and orders r = 1, 2, 3, with
   y_j = sum_{p=1..r} w_p x_j^p r_p + b, r_p = (mean_j x_j^(2p) + eps)^(-1/2) and L = sum_j g_j y_j, the closed
-  form of paper.md 1.6 (Liger-Kernel PR #901),
+  form of docs/paper.md §1.6 (Liger-Kernel PR #901),
   dL/dx_i = sum_p w_p [p x_i^(p-1) r_p g_i - (p/H) x_i^(2p-1) r_p^3 S_p], S_p = <g, x^p>,
   dL/dw_p = r_p S_p, dL/db = sum_j g_j,
   equals the exact derivative (``sympy.diff``) for symbolic real x, g, w, b and positive eps. The difference is
@@ -84,8 +84,8 @@ def polynorm_backward_failures(H: int = ROW_WIDTH, orders: tuple[int, ...] = ORD
 
 
 @register("polynorm.backward",
-          "PolyNorm closed-form backward (paper.md 1.6) = exact gradient of <g, PolyNorm(x)> for symbolic x, g, w, "
-          "b in R, eps > 0 (row width H = 3, orders r = 1, 2, 3)")
+          "PolyNorm closed-form backward (docs/paper.md §1.6) = exact gradient of <g, PolyNorm(x)> for symbolic x, "
+          "g, w, b in R, eps > 0 (row width H = 3, orders r = 1, 2, 3)")
 def polynorm_backward() -> GradientCertificate:
     return _certificate(polynorm_backward_failures(), f"H={ROW_WIDTH}, r in {list(ORDERS)}: dx, dw, db identical")
 

@@ -58,7 +58,7 @@ def square_error_exact(ms: range = range(1, 7)) -> dict[str, Any]:
 
 
 def square_size(ms: range = range(1, 9)) -> dict[str, Any]:
-    """count_params(f_m): params 8m - 3, units 3m - 1, depth m (theory.md 2.4.1)."""
+    """count_params(f_m): params 8m - 3, units 3m - 1, depth m (docs/constructions.md §2.4.1)."""
     t0, bad = time.perf_counter(), []
     for m in ms:
         c = count_params(yarotsky_square(m))
@@ -229,7 +229,7 @@ def units_lower_bound(ms: range = range(1, 9)) -> dict[str, Any]:
         ratios.append(round(units / need, 4))
         if units < need:
             bad.append(f"m={m}: U={units} < {need}")
-    return _result("thm2.units_lower_bound", "U >= (1/2) log2(1/(8 eps)) holds for f_m (theory.md 2.5 item 3)",
+    return _result("thm2.units_lower_bound", "U >= (1/2) log2(1/(8 eps)) holds for f_m (docs/constructions.md §3.3)",
                    "count_params + closed-form bound", bad, t0, {"U_over_bound": ratios})
 
 

@@ -1,4 +1,4 @@
-"""Shared coefficients (theory.md 1.2): with one sigma = sum_i a_i R^i (a = (0, 1/3, 1/3, 1/3), the paper's
+"""Shared coefficients (docs/constructions.md §1.2): with one sigma = sum_i a_i R^i (a = (0, 1/3, 1/3, 1/3), the paper's
 initialisation) in every hidden unit, R, R^2, R^3 and whole per-unit networks are recovered exactly."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Certificates for the PUT-PolyReLU construction (theory.md 1.8, 2.1, 2.3), box by box over the rationals.
+"""Certificates for the PUT-PolyReLU construction (docs/constructions.md §1.8, §2.1, §2.3), box by box over QQ.
 
 * ``partition_of_unity(d, N)``: (a) the layer-1 forms satisfy sum_m psi_{k,m} = 1 as an identity of affine
   combinations of the ramp units (telescoping, all x in R); (b) on every box of the 3N-grid of [0,1]^d the
@@ -6,7 +6,7 @@
 * ``net_equals_formula(coeffs, d, n, N)``: on every box of the 3N-grid the layer-1 ReLUs have a fixed sign
   (their breakpoints are box faces), so they are replaced by their affine pieces. A deeper unit R(t) is
   replaced by t or 0 when t is a product of affine factors whose sign is constant on the closed box (checked
-  at the corners), otherwise by the algebraic form (t + |t|)/2 (theory.md 1.1: the polarization blocks
+  at the corners), otherwise by the algebraic form (t + |t|)/2 (docs/constructions.md §1.1: the polarization blocks
   cancel |t| since |t|^2 = t^2). The net's output then has to expand to exactly sum_m phi_m P_m restricted
   to the box: a polynomial identity with rational coefficients, i.e. a proof on the closed box.
 

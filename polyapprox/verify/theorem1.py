@@ -1,4 +1,4 @@
-"""Theorem 1 (paper section 3.1; theory.md 1.7): ReLU / ReLU^2 / polynomial-activation networks are PolyReLU
+"""Theorem 1 (paper 3.1; docs/constructions.md §1.7): ReLU / ReLU^2 / polynomial-activation networks are PolyReLU
 networks of the same depth (width <= 2K for polynomial activations). The original network's function is
 written independently in sympy from its weights; the converted ``Net`` is proved equal to it."""
 

@@ -68,7 +68,7 @@ def test_breakpoints_are_genuine_kinks(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda s: f"seed={s}")
 def test_piece_bound_holds(seed: int) -> None:
-    """p <= prod_l (1 + m_l) <= (1 + U/L)^L <= (2U/L)^L on any interval (theory.md 2.5 item 1)."""
+    """p <= prod_l (1 + m_l) <= (1 + U/L)^L <= (2U/L)^L on any interval (docs/constructions.md §3.3)."""
     rng = np.random.default_rng(seed)
     net = random_net(rng, 1, (3, 5, 3), 1, activations="relu")
     pb = piece_bound(net)

@@ -1,4 +1,4 @@
-"""Sweeps: structure of results, and (slow) the fitted rates against theory.md 6.2 tolerances."""
+"""Sweeps: structure of results, and (slow) the fitted rates against the docs/measurement.md §7.2 tolerances."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def test_theory_slope_saturates_at_smoothness() -> None:
     assert SweepConfig(get_target("exp2"), 3).theory_slope == -1.5
 
 
-# theory.md 6.2: |s_W / s_th - 1| <= 3 % (d = 1, N = 32..256), 8 % (d = 2, N = 8..64)
+# docs/measurement.md §7.2: |s_W / s_th - 1| <= 3 % (d = 1, N = 32..256), 8 % (d = 2, N = 8..64)
 SLOW_CASES = [("sin1", 1, (32, 64, 128, 256), 0.03), ("sin1", 2, (32, 64, 128, 256), 0.03),
               ("sin1", 3, (32, 64, 128, 256), 0.03), ("sin1", 4, (8, 16, 32, 64), 0.03),
               ("exp1", 2, (32, 64, 128, 256), 0.03),
@@ -79,6 +79,6 @@ def test_fitted_slope_matches_theory(name: str, n: int, sizes: tuple[int, ...], 
 @pytest.mark.slow
 @pytest.mark.parametrize("s,n", [(1, 2), (2, 3), (2, 4)], ids=lambda v: str(v))
 def test_rate_saturates_at_smoothness(s: int, n: int) -> None:
-    """relu_s with n > s: the shift-envelope slope vs N is -s (theory.md 6.2: |s_N + s| <= 0.02)."""
+    """relu_s with n > s: the shift-envelope slope vs N is -s (docs/measurement.md §7.2: |s_N + s| <= 0.02)."""
     env = envelope_sweep(s, n, (16, 32, 64, 128))
     assert abs(env["fit_vs_N"]["slope"] + s) <= 0.02

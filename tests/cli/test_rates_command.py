@@ -19,7 +19,7 @@ def test_rates_json_and_outputs(tmp_path, capsys) -> None:
     assert {"target", "dim", "order", "method", "theory_slope", "points", "fit"} <= set(doc)
     assert doc["theory_slope"] == -1.0 and [p["N"] for p in doc["points"]] == [8, 16, 32, 64]
     assert set(doc["fit"]) >= {"slope", "ci", "window"}
-    # d = 1, n = 1: slope -1 within the theory.md 6.2 tolerance (3 %)
+    # d = 1, n = 1: slope -1 within the docs/measurement.md §7.2 tolerance (3 %)
     assert abs(doc["fit"]["slope"] + 1.0) <= 0.03
     for p in doc["points"]:
         net = netjson.load(out / f"net_N{p['N']}.json")

@@ -68,7 +68,7 @@ def test_size_is_affine_in_level(name: str) -> None:
 
 
 def test_ln_fit_beats_ln2_fit() -> None:
-    """Sizes for eps = 2^-2..2^-20 follow a + b ln(1/eps) better than a + b ln^2(1/eps) (paper.md 2.3 [note]).
+    """Sizes for eps = 2^-2..2^-20 follow a + b ln(1/eps) better than a + b ln^2(1/eps) (docs/paper.md §4.3).
 
     Not a theorem: a measured comparison of residuals (the ln model's residuals are the integer steps of q).
     """

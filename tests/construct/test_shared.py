@@ -1,4 +1,4 @@
-"""Shared coefficients (theory.md 1.2): golden Vandermonde weights; shared_form is exact with one sigma."""
+"""Shared coefficients (docs/constructions.md §1.2): golden Vandermonde weights; shared_form is exact with one sigma."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_golden_weights_paper_sigma(k, weights):
 
 
 def test_golden_weights_with_constant_term_need_bias_correction():
-    # a = (0.1, 1/3, 1/3, 1/3) (paper.md 2.1): same weights, bias -a_0 sum c_j
+    # a = (0.1, 1/3, 1/3, 1/3) (docs/paper.md §2.1): same weights, bias -a_0 sum c_j
     sigma = PolyReLU(("1/10", "1/3", "1/3", "1/3"))
     c, beta = unit_weights(PolyReLU.relu(), sigma)
     assert c == (9, F(-9, 2), 1) and beta == -F(1, 10) * (9 - F(9, 2) + 1)

@@ -1,4 +1,4 @@
-"""The PUT-PolyReLU construction (theory.md 2.1-2.4): exactness, sizes, golden errors, a-priori bound."""
+"""The PUT-PolyReLU construction (docs/constructions.md §2.1–2.4): exactness, sizes, golden errors, a-priori bound."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from polyapprox.core.counting import count_params
 from polyapprox.errors import ConfigError
 from polyapprox.targets.catalogue import get_target
 
-KAPPA = {1: Fraction(1, 3), 2: Fraction(1, 4), 3: Fraction(1, 27), 4: Fraction(1, 16)}  # theory.md 2.2
+KAPPA = {1: Fraction(1, 3), 2: Fraction(1, 4), 3: Fraction(1, 27), 4: Fraction(1, 16)}  # docs/constructions.md §2.2
 ARGMAX_U = {1: Fraction(1, 3), 2: Fraction(1, 2), 3: Fraction(1, 3), 4: Fraction(1, 2)}
 
 
@@ -78,7 +78,7 @@ def test_float_net_matches_closed_form_within_rounding_bound(d: int, n: int, N: 
 @pytest.mark.parametrize("n", [1, 2, 3, 4], ids=lambda n: f"n{n}")
 @pytest.mark.parametrize("N", [1, 2, 3, 7], ids=lambda N: f"N{N}")
 def test_golden_monomial_error_exact(n: int, N: int) -> None:
-    """f = x^n/n!: ||f - f_1|| = kappa_n / (n! N^n), attained at x = (m + u)/N (theory.md 2.2)."""
+    """f = x^n/n!: ||f - f_1|| = kappa_n / (n! N^n), attained at x = (m + u)/N (docs/constructions.md §2.2)."""
     target = get_target(f"poly{n}")
     built = build_sobolev(target, n, N)
     expected = KAPPA[n] / (math.factorial(n) * N ** n)
@@ -114,9 +114,10 @@ def test_relu_baseline_within_twice_the_bound() -> None:
     for N in (4, 8):
         built = build_sobolev(target, 2, N, product="relu")
         rep = measure_errors(built.net, target, grid_cells=N)
-        assert rep.sup_error <= 2 * a_priori_bound(target, 2, N)  # coupling rule guarantee (theory.md 2.4.4)
+        # the coupling rule guarantees error <= 2 B(N) (docs/constructions.md §2.4.3)
+        assert rep.sup_error <= 2 * a_priori_bound(target, 2, N)
         assert count_params(built.net).depth == 1 + math.ceil(math.log2(1 + 2 - 1)) * (built.q + 1)
-    assert build_sobolev(target, 2, 4, product="relu").q == 4  # theory.md 2.4.4: q = 4 at N = 4
+    assert build_sobolev(target, 2, 4, product="relu").q == 4  # docs/constructions.md §2.4.3: q = 4 at N = 4
 
 
 @pytest.mark.parametrize("d,n,N,q", [(1, 2, 3, 3), (2, 1, 2, 2)], ids=lambda v: str(v))

@@ -1,4 +1,4 @@
-"""The ReLU^2-only B-spline construction (theory.md 2.6): exactness, ReLU^2-only units, error bound."""
+"""The ReLU^2-only B-spline construction (docs/constructions.md §2.5): exactness, ReLU^2-only units, error bound."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""count_params on hand-made nets equals the closed forms (theory.md 1.1 table, 5.3)."""
+"""count_params on hand-made nets equals the closed forms (docs/constructions.md §1.1 table, docs/measurement.md §4)."""
 
 from __future__ import annotations
 

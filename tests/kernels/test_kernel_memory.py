@@ -36,7 +36,7 @@ def test_kernel_saves_one_input_sized_tensor(name, dtype):
 
 @pytest.mark.parametrize("name", sorted(KERNELS))
 def test_reference_saves_several_input_sized_tensors(name):
-    """Contrast: plain autograd of the formula keeps powers of x (paper.md §3.7: x, x^2, x^3, ...)."""
+    """Contrast: plain autograd of the formula keeps powers of x (docs/paper.md §3.7: x, x^2, x^3, ...)."""
     x = torch.randn(16, 64, requires_grad=True)
     saved = _saved_numels(REFERENCES[name], x)
     assert sum(n == x.numel() for n in saved) >= 3

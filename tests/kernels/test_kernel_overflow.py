@@ -1,4 +1,4 @@
-"""Low-precision overflow of PolyNorm's statistic mean(x**(2r)) (paper.md §1.6).
+"""Low-precision overflow of PolyNorm's statistic mean(x**(2r)) (docs/paper.md §1.6).
 
 Threshold: |x| > max_float**(1/(2r)): float16 6.35 (r = 3), 4.0 (r = 4); float32 2.6e6 (r = 3), 6.6e4
 (r = 4). Our kernels compute the statistics in float32, so float16 input is safe up to the float32
@@ -12,7 +12,7 @@ from polyapprox.kernels import overflow_threshold, polynorm, tolerance
 from polyapprox.kernels.polynorm import polynorm_forward_torch
 from polyapprox.nn import polynorm_reference
 
-# Golden thresholds, paper.md §1.6 ("fp16 already for |x| > 6.35 (r = 3), |x| > 4.0 (r = 4)";
+# Golden thresholds, docs/paper.md §1.6 ("fp16 already for |x| > 6.35 (r = 3), |x| > 4.0 (r = 4)";
 # "bf16/fp32 ... |x| > 2.6e6 (r = 3), 6.6e4 (r = 4)"), quoted to the digits given there.
 PAPER_THRESHOLDS = [
     (torch.float16, 3, 6.35, 0.01),

@@ -1,6 +1,6 @@
 """The closed-form backward of PolyNorm / PolyReLU equals the sympy gradient, exactly (H = 3).
 
-PolyNorm (paper.md §1.6): with r_p = (mean(x**(2p)) + eps)**(-1/2) and S_p = <g, x**p>,
+PolyNorm (docs/paper.md §1.6): with r_p = (mean(x**(2p)) + eps)**(-1/2) and S_p = <g, x**p>,
 dx_j = sum_p w_p [p x_j**(p-1) r_p g_j - (p/H) x_j**(2p-1) r_p**3 S_p], dw_p = r_p S_p, db = sum g.
 The implemented kernel is then checked against the exact sympy gradient at rational points.
 """

@@ -1,4 +1,4 @@
-"""Golden values pinning the PolyReLU / PolyNorm conventions of the paper and code (paper.md §1.2-1.6)."""
+"""Golden values pinning the PolyReLU / PolyNorm conventions of the paper and code (docs/paper.md §1.2–1.6)."""
 
 import math
 
@@ -83,7 +83,7 @@ def test_polynorm_weight0_multiplies_highest_power(impl):
 
 @pytest.mark.parametrize("impl", IMPLS)
 def test_rms_norm_is_sqrt_h_times_l2_norm(impl):
-    """Code's RMS norm vs paper's L2 norm (paper.md §1.5 item 1): N_rms(u) = sqrt(H) u / ||u|| at eps = 0."""
+    """Code's RMS norm vs paper's L2 norm (docs/paper.md §1.5 item 1): N_rms(u) = sqrt(H) u / ||u|| at eps = 0."""
     m = _module(PolyNorm, impl, order=1, eps=0.0)
     with torch.no_grad():
         m.weight.fill_(1.0)
@@ -105,7 +105,7 @@ def test_polynorm_eps_is_added_to_the_mean(impl):
 @pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("c", [0.01, 3.0, 1e3])
 def test_polynorm_scale_invariance_at_zero_eps(impl, c):
-    """paper.md §1.6: with eps = 0, PolyNorm(c x) = PolyNorm(x) per row for c > 0."""
+    """docs/paper.md §1.6: with eps = 0, PolyNorm(c x) = PolyNorm(x) per row for c > 0."""
     m = _module(PolyNorm, impl, eps=0.0)
     x = torch.randn(3, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     assert torch.allclose(m(c * x), m(x), rtol=TOL64, atol=TOL64)

@@ -22,7 +22,7 @@ def _sweep(slope: float, theory: float, status: str = "asymptotic") -> dict:
 def test_no_results_means_not_checked_except_arithmetic() -> None:
     claims = compute_claims({})
     checked = [c for c in claims if c.verdict != NOT_CHECKED]
-    assert {c.source for c in checked} == {"paper 4.1 / paper.md 3.1", "paper 4.3 / paper.md 1.6"}
+    assert {c.source for c in checked} == {"paper 4.1 / docs/paper.md §3.1", "paper 4.3 / docs/paper.md §1.6"}
 
 
 def test_verify_family_verdicts() -> None:

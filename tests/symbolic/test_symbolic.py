@@ -1,5 +1,5 @@
 """prove_equal: algebraic proofs of the Lemma 1 blocks, region-wise proofs (1-D exact breakpoints, boxes),
-verified refutations, evidence, certificates (DESIGN.md "Symbolic checks"; theory.md 1.1, 1.8)."""
+verified refutations, evidence, certificates (docs/conventions.md §4; docs/constructions.md §1.1, §1.8)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ HALF_PLUS = sympy.Max(X, 0)
 
 
 def trapezoid() -> Net:
-    """psi(x) = R(x+2) - R(x+1) - R(x-1) + R(x-2), built by hand (theory.md 1.1)."""
+    """psi(x) = R(x+2) - R(x+1) - R(x-1) + R(x-2), built by hand (docs/constructions.md §1.1)."""
     return Net(1, (Layer.make([[1], [1], [1], [1]], [2, 1, -1, -2], RELU), Layer.make([[1, -1, -1, 1]])))
 
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_swiglu_hidden_paper_dense_1b():
-    """Paper's dense 1B FFN (paper.md 3.1): d = 2048, no biases, 2-matrix width 8256 <-> SwiGLU 5504."""
+    """Paper's dense 1B FFN (docs/paper.md §3.1): d = 2048, no biases, 2-matrix width 8256 <-> SwiGLU 5504."""
     h = swiglu_hidden(2048, 8256, out_dim=2048, bias=False)
     assert h == 5504
     assert gated_param_count(2048, h, out_dim=2048, bias=False) == plain_param_count(2048, 8256, out_dim=2048,

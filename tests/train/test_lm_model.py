@@ -21,11 +21,11 @@ from polyapprox.train.lm import (
 )
 
 TWO_MATRIX = [a for a in ACTIVATIONS if a != "swiglu"]
-FLOAT32_TOL = 1e-6  # float32 round-off on O(1) values (STYLE.md tolerance table)
+FLOAT32_TOL = 1e-6  # float32 round-off on O(1) values (docs/conventions.md §7)
 
 
 def test_ffn_hidden_reproduces_paper_widths():
-    # paper.md §3.1: SwiGLU 5504 vs 8256 for every 2-matrix FFN at d = 2048 (multiples of 128)
+    # docs/paper.md §3.1: SwiGLU 5504 vs 8256 for every 2-matrix FFN at d = 2048 (multiples of 128)
     assert ffn_hidden(2048, "swiglu", multiple_of=128) == 5504
     assert ffn_hidden(2048, "gelu", multiple_of=128) == 8256
 
