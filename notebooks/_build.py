@@ -62,7 +62,8 @@ for name, (net, expr, syms) in blocks.items():
     cert = prove_equal(net, expr, symbols=syms)
     c = count_params(net)
     print(f"{name:28s} {cert.status:8s} units={c.units} params={c.params} depth={c.depth}")'''),
-    ("md", "## A polynomial in three variables, depth 1\n\nSums of powers of linear forms (theory.md 1.5)."),
+    ("md", "## A polynomial in three variables, depth 1\n\n"
+           "Sums of powers of linear forms (docs/constructions.md §1.5)."),
     ("code", '''from polyapprox.construct.polynomials import polynomial_net
 
 p = "3*x**2*y - y**3 + x*y*z - 2*y*z**2 + 5*x - 7"
@@ -102,10 +103,10 @@ for prefix in prefixes:
 
 RATES = [
     ("md", "# 2. Sobolev rates: PolyReLU versus ReLU\n\n"
-           "The PUT-PolyReLU construction (theory.md 2.3; `proofs/theorem3.md`) against Yarotsky's ReLU "
-           "construction with the same skeleton (theory.md 2.4.4). Sup error against parameters W; the "
+           "The PUT-PolyReLU construction (docs/constructions.md §2.3; `proofs/theorem3.md`) against Yarotsky's ReLU "
+           "construction with the same skeleton (docs/constructions.md §2.4.3). Sup error against parameters W; the "
            "theory slope is -n/d. A measured slope concerns one construction on one target; it does not "
-           "prove optimality (theory.md 3.7)."),
+           "prove optimality (docs/constructions.md §4.5)."),
     ("code", SETUP),
     ("code", '''from polyapprox.approx.sweeps import SweepConfig, run_sweep
 from polyapprox.report.plots import rates_figure
@@ -167,7 +168,7 @@ for act in activations:
 
 plot_loss_curves(runs)'''),
     ("md", "## Learned PolyCom coefficients\n\nOne coefficient vector per FFN layer (weight[0] multiplies "
-           "the highest power; paper.md 1.5 pitfall 2)."),
+           "the highest power; docs/paper.md §1.5 item 2)."),
     ("code", '''for act in ("polyrelu", "polynorm"):
     print(act, polycom_coefficients(models[act]))'''),
 ]
