@@ -176,7 +176,7 @@ def run_targets(args: argparse.Namespace) -> int:
 RATES_SPEC = {
     "target": str, "dim": int, "order": int, "method": str, "theory_slope": float,
     "points": [{"N": int, "params": float, "sup_error": NUMBER, "floor": (NUMBER, None)}],
-    "fit": {"slope": NUMBER, "intercept": NUMBER, "ci": [NUMBER], "window": [int], "excluded_floor": [int],
+    "fit": {"slope": NUMBER, "intercept": NUMBER, "ci": [NUMBER, NUMBER], "window": [int], "excluded_floor": [int],
             "status": str},
 }
 
@@ -189,8 +189,6 @@ def read_rates_results(path: str) -> dict[str, Any]:
 
     doc = check(read_json(path), RATES_SPEC, f"{shorten(path)}: not a rates results file")
     fit, n = doc["fit"], len(doc["points"])
-    if len(fit["ci"]) != 2:
-        raise InvalidDataError(f"{shorten(path)}: field fit.ci: expected 2 numbers, got {len(fit['ci'])}")
     for key in ("window", "excluded_floor"):
         if any(not 0 <= j < n for j in fit[key]):
             raise InvalidDataError(f"{shorten(path)}: field fit.{key}: expected indices of the {n} points")

@@ -5,8 +5,10 @@ A spec is a Python value describing the expected document:
 * a type: ``str``, ``bool``, ``dict``, ``list``, ``int`` (not a bool) or ``float`` (any finite int or float);
 * ``NUMBER``: any int or float, NaN and infinities included (fits of too few points store NaN);
 * ``None`` inside a tuple: the field may be null, e.g. ``(float, None)``;
-* a dict ``{key: spec}``: an object with at least these keys (extra keys are allowed);
-* a one-element list ``[spec]``: an array whose every item matches ``spec``.
+* a dict ``{key: spec}``: an object with at least these keys (extra keys are allowed); ``{str: spec}``: an
+  object whose every value matches ``spec`` (keys are names);
+* a list: ``[spec]`` an array whose every item matches ``spec``; ``[spec, ...]`` the same, not empty;
+  ``[spec_1, ..., spec_k]`` (k >= 2, no Ellipsis) exactly k items, item i matching ``spec_i``.
 
 ``check(doc, spec, where)`` raises ``InvalidDataError("WHERE: field a.b[3].c: expected ..., got ...")``.
 """
@@ -17,7 +19,6 @@ import math
 from typing import Any
 
 from polyapprox.errors import InvalidDataError, shorten
-
 
 #: spec of any real number, non-finite ones included
 NUMBER = "number"
@@ -72,12 +73,22 @@ def check(doc: Any, spec: Any, where: str, path: str = "") -> Any:
         raise InvalidDataError(f"{where}: field {path or '(top level)'}: expected {_name(spec)}, {got}")
     inner = _inner(spec, doc)
     if isinstance(inner, dict):
-        for key, sub in inner.items():
-            check(doc.get(key, _MISSING), sub, where, f"{path}.{key}" if path else key)
+        items = [(k, inner[str]) for k in doc] if set(inner) == {str} else list(inner.items())
+        for key, sub in items:
+            check(doc.get(key, _MISSING), sub, where, f"{path}.{key}" if path else str(key))
     elif isinstance(inner, list):
-        for i, item in enumerate(doc):
-            check(item, inner[0], where, f"{path}[{i}]")
+        _check_array(doc, inner, where, path)
     return doc
+
+
+def _check_array(doc: list[Any], spec: list[Any], where: str, path: str) -> None:
+    """Items of ``doc`` against a list spec (see the module docstring)."""
+    fixed = len(spec) >= 2 and spec[1] is not Ellipsis
+    if (fixed and len(doc) != len(spec)) or (spec[-1] is Ellipsis and not doc):
+        want = f"{len(spec)} items" if fixed else "at least 1 item"
+        raise InvalidDataError(f"{where}: field {path or '(top level)'}: expected {want}, got {len(doc)}")
+    for i, item in enumerate(doc):
+        check(item, spec[i] if fixed else spec[0], where, f"{path}[{i}]")
 
 
 class _Missing:
