@@ -65,10 +65,11 @@ def refuse_special(path: str | os.PathLike[str]) -> None:
 
 
 def make_folder(out: Path) -> bool:
-    """Create the folder ``out`` (and its parents); True if it was created. Refuses a symlink or non-folder."""
+    """Create the folder ``out`` (and its parents); True if it was created. An existing non-folder is refused
+    (a symlink to a folder is accepted: the files written inside it are checked one by one)."""
     st = _lstat(out)
     if st is not None:
-        if not stat.S_ISDIR(st.st_mode):
+        if not stat.S_ISDIR(st.st_mode) and not (stat.S_ISLNK(st.st_mode) and out.is_dir()):
             raise OutputError(f"out: {shorten(os.fspath(out))} exists and is {_kind(st.st_mode)}, not a folder")
         return False
     try:
@@ -140,8 +141,7 @@ def locked(out: str | os.PathLike[str], folder: bool) -> Iterator[Path]:
         refuse_special(out)
         created = False
         lock = out.parent / f".{out.name}.lock"
-        if out.parent != Path() and make_folder(out.parent):
-            created = True
+        created = make_folder(out.parent)
     fd = _acquire(lock, out)
     try:
         yield out
