@@ -164,7 +164,7 @@ def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path: Path, capsys: pyte
     assert holder.stdout is not None and holder.stdout.readline().strip() == "1"
     assert_refused(_inproc(capsys, *RATES, "--out", str(out)))  # alive: refused
     holder.kill()
-    holder.wait()
+    holder.communicate()  # waits and closes the pipe
     assert (out / outdir.LOCK_NAME).read_text() == "pid dead"  # the dead run's lock file is still there
     assert _inproc(capsys, *RATES, "--out", str(out)).code == 0
     assert (out / "results.json").exists() and not (out / outdir.LOCK_NAME).exists()
