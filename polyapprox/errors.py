@@ -25,3 +25,13 @@ class InvalidDataError(PolyapproxError):
 
 class ConfigError(PolyapproxError):
     """An invalid option: unknown name, order < 1, width < 1, unavailable device, ..."""
+
+
+def shorten(text: object, limit: int = 80) -> str:
+    """``text`` as a string of at most about ``limit`` characters: longer ones keep their start and end around
+    ' ... ' (every message quotes user input through this, so no message line grows with the input)."""
+    s = " ".join(str(text).split())
+    if len(s) <= limit:
+        return s
+    half = (limit - 5) // 2
+    return f"{s[:half]} ... {s[-half:]}"

@@ -1,8 +1,8 @@
 """`polyapprox construct ...` (exact PolyReLU constructions) and `polyapprox verify` (the proof suite).
 
-Every construct verb builds a ``Net``, optionally writes it (``--out``, JSON format v1), proves it equal to
-its target with ``polyapprox.symbolic.prove_equal`` unless ``--no-prove``, and prints its size
-(``count_params``). Exit codes: 0 ok, 1 refuted (or not proved), 2 bad input.
+Every construct verb builds a ``Net``, proves it equal to its target with ``polyapprox.symbolic.prove_equal``
+unless ``--no-prove``, then writes it (``--out``, JSON format v1; only if proved or ``--no-prove``) and
+prints its size (``count_params``). Exit codes: 0 ok, 1 refuted (or not proved), 2 bad input.
 """
 
 from __future__ import annotations
@@ -82,14 +82,26 @@ def add_parsers(subparsers: Any) -> None:
 
 def _finish(args: argparse.Namespace, name: str, net: Any, target: Any, symbols: Any,
             extra: dict[str, Any] | None = None) -> int:
+    """Prove (unless ``--no-prove``), then write ``--out`` (only a proved or unproved-by-request net), print.
+
+    ``--out`` is locked for the proof and the write (``core.outdir.locked``); an existing non-regular file
+    (folder, device, FIFO, symlink) is refused before any work.
+    """
+    if not args.out:
+        return _prove_and_write(args, name, net, target, symbols, extra)
+    from polyapprox.core.outdir import locked
+
+    with locked(args.out, folder=False):
+        return _prove_and_write(args, name, net, target, symbols, extra)
+
+
+def _prove_and_write(args: argparse.Namespace, name: str, net: Any, target: Any, symbols: Any,
+                     extra: dict[str, Any] | None) -> int:
     from polyapprox.core.counting import count_params
     from polyapprox.core.netjson import save
 
-    if args.out:
-        save(net, args.out)
     payload: dict[str, Any] = {"construction": name, "in_dim": net.in_dim, "out_dim": net.out_dim}
     payload.update(count_params(net).to_dict())
-    payload["out"] = args.out
     payload.update(extra or {})
     code = 0
     if args.prove and target is not None:
@@ -98,13 +110,19 @@ def _finish(args: argparse.Namespace, name: str, net: Any, target: Any, symbols:
         cert = prove_equal(net, target, symbols=symbols)
         payload["certificate"] = cert.to_dict()
         code = 0 if cert.status == "proved" else 1
+    written = bool(args.out) and code == 0
+    if written:
+        save(net, args.out)
+    payload["out"] = args.out if written else None
     lines = [f"{name}: params {payload['params']} (weights {payload['weights']}, biases {payload['biases']}), "
              f"units {payload['units']}, depth {payload['depth']}, width {payload['width']}"]
     if "certificate" in payload:
         c = payload["certificate"]
         lines.append(f"equal to {target}: {c['status']} ({c['method']})")
-    if args.out:
+    if written:
         lines.append(f"written to {args.out}")
+    elif args.out:
+        lines.append(f"not written to {args.out}: not proved")
     emit(payload, args.json, "\n".join(lines))
     return code
 

@@ -8,7 +8,8 @@
 ``--target`` is a catalogue name (``polyapprox targets``) or an expression in x1..xd (or x, y, z); an
 expression needs ``--dim`` and may declare ``--smoothness``. With ``--out DIR`` the command writes
 ``DIR/results.json`` (atomic), ``DIR/rates.png`` and ``DIR/rates.svg``, and every network as
-``DIR/net_N<N>.json``.
+``DIR/net_N<N>.json``: all staged and committed together, ``results.json`` last (``core.outdir.staged``),
+under the folder's lock; a folder that already holds results.json is replaced only with ``--force``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import argparse
 import time
 from typing import Any
+
+from polyapprox.core.schema import NUMBER
 
 
 def default_sizes(d: int, n: int, method: str) -> tuple[int, ...]:
@@ -45,6 +48,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--smoothness", default="analytic", help="declared smoothness of an expression target")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="folder for results.json, plots and networks")
+    p.add_argument("--force", action="store_true", help="replace the results of a finished --out folder")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=run_rates)
 
@@ -92,7 +96,6 @@ def summary(res: Any) -> dict[str, Any]:
 
 
 def run_rates(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from polyapprox.approx.sweeps import METHODS, SweepConfig, run_sweep, stderr_progress
     from polyapprox.cli._io import emit, parse_int_list
@@ -112,12 +115,16 @@ def run_rates(args: argparse.Namespace) -> int:
     else:
         sizes = default_sizes(d, args.order, args.method)
     cfg = SweepConfig(target, args.order, args.method, sizes, seed=args.seed, keep_nets=args.out is not None)
-    t0 = time.perf_counter()
-    res = run_sweep(cfg, progress=stderr_progress)
-    payload = summary(res)
-    payload["seconds"] = round(time.perf_counter() - t0, 2)
-    if args.out is not None:
-        _write_outputs(Path(args.out), res, payload, cfg)
+    if args.out is None:
+        payload, res = _sweep(cfg, run_sweep, stderr_progress)
+    else:
+        from polyapprox.core.outdir import locked, refuse_finished, staged
+
+        with locked(args.out, folder=True) as out:
+            refuse_finished(out, "results.json", resume=False, force=args.force, can_resume=False)
+            payload, res = _sweep(cfg, run_sweep, stderr_progress)
+            with staged(out, "results.json", replaces="net_N*.json") as stage:
+                _write_outputs(stage, res, payload, cfg)
         payload["out"] = str(args.out)
     fit = res.fit
     text = (f"{res.target} d={d} n={res.order} {res.method}: slope {fit.slope:.4f} "
@@ -126,6 +133,15 @@ def run_rates(args: argparse.Namespace) -> int:
                         f"l2={p['l2_error']:.3e}" for p in payload["points"]))
     emit(payload, args.json, text)
     return 0
+
+
+def _sweep(cfg: Any, run_sweep: Any, progress: Any) -> tuple[dict[str, Any], Any]:
+    """Run the sweep; (the documented summary with its seconds, the SweepResult)."""
+    t0 = time.perf_counter()
+    res = run_sweep(cfg, progress=progress)
+    payload = summary(res)
+    payload["seconds"] = round(time.perf_counter() - t0, 2)
+    return payload, res
 
 
 def _write_outputs(out: Any, res: Any, payload: dict[str, Any], cfg: Any) -> None:
@@ -156,22 +172,56 @@ def run_targets(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_plot_rates(args: argparse.Namespace) -> int:
-    from polyapprox.core.results import read_json, save_figure
-    from polyapprox.errors import InvalidDataError
-    from polyapprox.report.plots import rates_figure
+#: what ``plot rates`` reads from a results file (``core.schema`` spec; NaN allowed where fits store it)
+RATES_SPEC = {
+    "target": str, "dim": int, "order": int, "method": str, "theory_slope": float,
+    "points": [{"N": int, "params": float, "sup_error": NUMBER, "floor": (NUMBER, None)}],
+    "fit": {"slope": NUMBER, "intercept": NUMBER, "ci": [NUMBER, NUMBER], "window": [int], "excluded_floor": [int],
+            "status": str},
+}
 
-    results = []
-    for path in args.results:
-        try:
-            doc = read_json(path)
-        except (OSError, ValueError) as exc:
-            raise InvalidDataError(f"results: cannot read {path}: {type(exc).__name__}") from None
-        if not isinstance(doc, dict) or not {"points", "fit", "method", "order"} <= set(doc):
-            raise InvalidDataError(f"results: {path} is not a rates results file (points, fit, method, order)")
-        results.append(doc)
-    written = save_figure(rates_figure(results, title=args.title), args.out)
+
+def read_rates_results(path: str) -> dict[str, Any]:
+    """A rates results file, checked against ``RATES_SPEC`` and its indices (exit 2 naming the field)."""
+    from polyapprox.core.results import read_json
+    from polyapprox.core.schema import check
+    from polyapprox.errors import InvalidDataError, shorten
+
+    doc = check(read_json(path), RATES_SPEC, f"{shorten(path)}: not a rates results file")
+    fit, n = doc["fit"], len(doc["points"])
+    for key in ("window", "excluded_floor"):
+        if any(not 0 <= j < n for j in fit[key]):
+            raise InvalidDataError(f"{shorten(path)}: field fit.{key}: expected indices of the {n} points")
+    return doc
+
+
+def check_title(title: str | None) -> str | None:
+    """``title`` if matplotlib can typeset it (mathtext between ``$`` signs), else ConfigError saying how."""
+    if title is None or "$" not in title:
+        return title
+    from matplotlib.mathtext import MathTextParser
+
+    from polyapprox.errors import ConfigError, shorten
+
+    try:
+        MathTextParser("path").parse(title)
+    except ValueError as exc:
+        reason = shorten(str(exc).splitlines()[-1] if str(exc).strip() else "parse error", 60)
+        raise ConfigError(f"title: {shorten(title)!r} is not valid mathtext ({reason}); "
+                          "write a literal dollar as \\$") from None
+    return title
+
+
+def run_plot_rates(args: argparse.Namespace) -> int:
     import sys
 
+    from polyapprox.core.outdir import locked
+    from polyapprox.core.results import save_figure
+    from polyapprox.report.plots import rates_figure
+
+    title = check_title(args.title)
+    results = [read_rates_results(path) for path in args.results]
+    with locked(args.out, folder=False):
+        written = save_figure(rates_figure(results, title=title), args.out)
     sys.stderr.write("wrote " + ", ".join(written) + "\n")
     return 0

@@ -20,6 +20,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--out", default="polyapprox-report", help="output folder (default: polyapprox-report)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda (training steps)")
     p.add_argument("--resume", action="store_true", help="reuse the steps already finished in --out")
+    p.add_argument("--force", action="store_true", help="run the selected steps again over their old results")
     p.add_argument("--steps", default=None, help="comma-separated subset of steps to run")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print a JSON summary (claims and paths) on stdout")
@@ -31,6 +32,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from polyapprox.cli._io import emit
+    from polyapprox.core.outdir import locked
     from polyapprox.core.results import atomic_write_text
     from polyapprox.report.build import build_report
     from polyapprox.report.render import render_html, render_markdown
@@ -42,12 +44,13 @@ def run_reproduce(args: argparse.Namespace) -> int:
     out = Path(args.out)
     only = tuple(s.strip() for s in args.steps.split(",")) if args.steps else None
     t0 = time.perf_counter()
-    results = run_steps(cfg, out, resume=args.resume, only=only)
-    seconds = time.perf_counter() - t0
-    command = "polyapprox reproduce " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "polyapprox reproduce"
-    report = build_report(results, cfg.preset, command, seconds)
-    md = atomic_write_text(out / "report.md", render_markdown(report))
-    page = atomic_write_text(out / "report.html", render_html(report, root=out))
+    with locked(out, folder=True):
+        results = run_steps(cfg, out, resume=args.resume, only=only, force=args.force)
+        seconds = time.perf_counter() - t0
+        command = "polyapprox reproduce " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "polyapprox reproduce"
+        report = build_report(results, cfg.preset, command, seconds)
+        md = atomic_write_text(out / "report.md", render_markdown(report))
+        page = atomic_write_text(out / "report.html", render_html(report, root=out))
     verdicts = [c.verdict for c in report.claims]
     summary = {"report": str(md), "html": str(page), "seconds": seconds,
                "claims": [dataclasses.asdict(c) for c in report.claims],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from polyapprox.cli._io import emit, parse_name_list
 
@@ -44,6 +45,7 @@ def _add_lm(train_sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--out", default="runs/lm", help="folder for results.json, checkpoints and plots")
     p.add_argument("--resume", action="store_true", help="skip finished runs, continue partial ones")
+    p.add_argument("--force", action="store_true", help="replace the results and checkpoints of --out")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print the results JSON alone on stdout")
@@ -70,9 +72,7 @@ def _run_lm(args: argparse.Namespace) -> int:
         seed=args.seed,
         data=args.data,
     )
-    payload = run_sweep(
-        sweep, Path(args.out), device_name=args.device, resume=args.resume, compile=args.compile, log=_stderr
-    )
+    payload = _locked_sweep(args, sweep, run_sweep, dist_from_env().rank)
     if dist_from_env().rank != 0:
         return 0
     summary = {k: payload[k] for k in ("runs", "fits", "corpus", "provenance")}
@@ -83,6 +83,35 @@ def _run_lm(args: argparse.Namespace) -> int:
     summary["results"] = str(Path(args.out) / "results.json")
     emit(summary, args.json, _text(payload, args.out))
     return 0
+
+
+def _locked_sweep(args: argparse.Namespace, sweep: Any, run_sweep: Any, rank: int) -> dict[str, Any]:
+    """``run_sweep`` under the lock of ``--out`` (held by rank 0 only: the other ranks of a torchrun job
+    share its folder). A finished folder needs ``--resume`` (results.json checked first) or ``--force``
+    (results.json, checkpoints and plots removed first)."""
+    out = Path(args.out)
+    if rank != 0:
+        return run_sweep(sweep, out, device_name=args.device, resume=args.resume, compile=args.compile, log=_stderr)
+    from polyapprox.core.outdir import locked, refuse_finished
+
+    with locked(out, folder=True):
+        refuse_finished(out, "results.json", args.resume, args.force)
+        if args.force and not args.resume:
+            _clear_lm(out)
+        elif args.resume and (out / "results.json").exists():
+            from polyapprox.train.state_schema import read_lm_results
+
+            read_lm_results(out / "results.json")
+        return run_sweep(sweep, out, device_name=args.device, resume=args.resume, compile=args.compile, log=_stderr)
+
+
+def _clear_lm(out: Path) -> None:
+    """Remove what an LM sweep wrote in ``out`` (``--force``): results.json, runs/ (checkpoints), the plots."""
+    import shutil
+
+    for name in ("results.json", "loss_curves.png", "scaling.png"):
+        (out / name).unlink(missing_ok=True)
+    shutil.rmtree(out / "runs", ignore_errors=True)
 
 
 def _stderr(msg: str) -> None:

@@ -4,7 +4,8 @@ Wire-up: ``add_ffn_parser(train_subparsers)`` registers the ``ffn`` sub-verb wit
 Output: JSON (``--json``) with, per activation, ``points`` ({width, params, seed, train_loss, sup_error,
 l2_error, ...}) and ``fit`` ({slope, ci, ...}), plus the Theorem 3 construction's curve; a text table
 otherwise. ``--out DIR`` writes DIR/results.json after every finished point (resumable with ``--resume``),
-DIR/sweep.json (the payload) and DIR/ffn_sweep.png/.svg.
+DIR/sweep.json (the payload) and DIR/ffn_sweep.png/.svg; DIR is locked for the run and a finished DIR is
+replaced only with ``--force``.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
                    help="grid sizes N of the reference construction (default 4,8,16,32 in d=1; 2,4,8 in d=2)")
     p.add_argument("--out", default=None, help="folder for results.json, sweep.json and the plot")
     p.add_argument("--resume", action="store_true", help="reuse finished points of --out DIR/results.json")
+    p.add_argument("--force", action="store_true", help="replace the results of a finished --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--json", action="store_true", help="JSON on stdout")
     p.set_defaults(func=run_ffn)
@@ -79,13 +81,35 @@ def _config(args: argparse.Namespace) -> Any:
 
 
 def run_ffn(args: argparse.Namespace) -> int:
-    """Run the sweep described by ``args``; 0 on success (bad input raises PolyapproxError -> exit 2)."""
+    """Run the sweep described by ``args``; 0 on success (bad input raises PolyapproxError -> exit 2).
+
+    ``--out DIR`` is locked for the run; a DIR holding results.json needs ``--resume`` (continue, the file
+    checked first) or ``--force`` (its results.json and sweep.json are removed, then the sweep starts over).
+    """
+    config = _config(args)
+    if not args.out:
+        return _run_ffn(args, config)
+    from polyapprox.core.outdir import locked, refuse_finished
+
+    with locked(args.out, folder=True) as out:
+        refuse_finished(out, "results.json", args.resume, args.force)
+        results = out / "results.json"
+        if args.force and not args.resume:
+            for name in ("results.json", "sweep.json"):
+                (out / name).unlink(missing_ok=True)
+        elif args.resume and results.exists():
+            from polyapprox.train.state_schema import read_ffn_results
+
+            read_ffn_results(results)
+        return _run_ffn(args, config)
+
+
+def _run_ffn(args: argparse.Namespace, config: Any) -> int:
     import torch
 
     from polyapprox.core.results import write_json
     from polyapprox.train.ffn_sweep import ProgressLine, Sweep
 
-    config = _config(args)
     threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)  # CLI entry only; restored below
     try:

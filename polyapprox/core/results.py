@@ -1,36 +1,54 @@
-"""Result files: atomic writes (temp file + ``os.replace``) and provenance stamps."""
+"""Result files: atomic writes (temp file + ``os.replace``), checked reads of state files, provenance stamps."""
 
 from __future__ import annotations
 
 import json
 import os
 import platform
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from polyapprox.core import limits
+from polyapprox.core.outdir import describe, refuse_special
+from polyapprox.core.schema import check
+from polyapprox.errors import InvalidDataError, PolyapproxError, shorten
+
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> Path:
     """Call ``write(fh)`` on a temp file in the target folder, then ``os.replace`` it onto ``path``.
 
     An interrupted run leaves either the old file or the new one, never a torn one. The folder is created
-    if needed; the file is world-readable (mkstemp's default 0600 is meant for secrets, not results).
+    if needed; the file is world-readable (mkstemp's default 0600 is meant for secrets, not results). An
+    existing ``path`` that is not a regular file (folder, device, FIFO, symlink) is refused, never replaced
+    and never followed; an ``OSError`` (read-only folder, disk full, name too long) becomes an
+    ``OutputError`` naming ``path`` (exit 2).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    refuse_special(path)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:200]}.", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             write(fh)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except OSError as exc:
+        _unlink(tmp)
+        raise describe(exc, path) from None
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        _unlink(tmp)
         raise
     return path
+
+
+def _unlink(path: str | None) -> None:
+    if path is not None and os.path.lexists(path):
+        os.unlink(path)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -47,8 +65,26 @@ def write_json(path: str | os.PathLike[str], payload: Any) -> Path:
     return atomic_write_text(path, json.dumps(payload, indent=2, default=str) + "\n")
 
 
-def read_json(path: str | os.PathLike[str]) -> Any:
-    return json.loads(Path(path).read_text())
+def read_json(path: str | os.PathLike[str], spec: Any = None) -> Any:
+    """Read a JSON state file, checked: a regular file within the ``file_bytes`` limit, valid UTF-8 JSON within
+    Python's nesting limit, and (if ``spec`` is given) matching ``spec`` (``core.schema``). Every failure is an
+    ``InvalidDataError`` naming the file (exit 2)."""
+    name = shorten(os.fspath(path))
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise InvalidDataError(f"{name}: not a regular file")
+        limits.check("file_bytes", st.st_size, f"{name}: bytes")
+        doc = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except PolyapproxError:
+        raise
+    except OSError as exc:
+        raise InvalidDataError(f"{name}: cannot read: {exc.strerror or type(exc).__name__}") from None
+    except RecursionError:
+        raise InvalidDataError(f"{name}: JSON nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, int-string limits
+        raise InvalidDataError(f"{name}: not valid JSON ({shorten(exc, 60)})") from None
+    return doc if spec is None else check(doc, spec, name)
 
 
 def provenance() -> dict[str, str]:

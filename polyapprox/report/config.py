@@ -33,7 +33,8 @@ PRESETS = {
                             ffn_seeds=3, lm_sizes=("tiny", "small", "medium"), lm_steps=3000),
 }
 
-Step = Callable[[ReproduceConfig, Path], dict[str, Any]]
+#: a step: (config, output folder, resume) -> JSON-ready result
+Step = Callable[[ReproduceConfig, Path, bool], dict[str, Any]]
 STEPS: dict[str, tuple[str, Step]] = {}
 
 

@@ -11,7 +11,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from polyapprox.core.schema import NUMBER
 from polyapprox.report.config import ReproduceConfig, step
+from polyapprox.train.state_schema import LM_RESULTS
 
 #: Analytic targets used for the Theorem 3 slopes, by dimension (docs/measurement.md §7.1).
 RATE_TARGET = {1: "sin1", 2: "exp2", 3: "exp3"}
@@ -32,6 +34,33 @@ FFN_TARGETS = ("sin1", "gauss2")
 #: Lemma 2: PolyReLU coefficient vectors a_0..a_r approximated by ReLU nets.
 LEMMA2_TARGETS = {"relu2": ("0", "0", "1"), "paper_default": ("0", "1/3", "1/3", "1/3"),
                   "cubic": ("1/4", "1/2", "-1/2", "3/4")}
+
+
+#: folders (under the output folder) holding a step's own state, removed by ``reproduce --force``
+STATE = {"ffn": ("ffn",), "lm": ("lm",)}
+
+_FIT = {"slope": NUMBER, "ci": [NUMBER, NUMBER], "status": str}
+_SWEEP = {"target": str, "dim": int, "order": int, "theory_slope": NUMBER, "fit": _FIT,
+          "fit_vs_N": {"slope": NUMBER}, "points": [{"N": int, "params": int, "sup_error": NUMBER}, ...]}
+_RELU = {**_SWEEP, "log_factor": ({"corrected_slope": (NUMBER, None), "loglog_slope": (NUMBER, None),
+                                   "verdict": str}, None)}
+_FIGURES = [str]
+#: what the report reads from each step's result (``core.schema`` specs; checked when a result is read back)
+SCHEMAS: dict[str, Any] = {
+    "verify": {"checks": [{"id": str, "status": str, "method": str, "seconds": NUMBER, "statement": str}],
+               "proved": int, "failed": int, "seconds": NUMBER},
+    "rates": {"polyrelu": [_SWEEP], "relu": [_RELU], "relu_reference": [_SWEEP], "figures": _FIGURES,
+              "saturation": [{"s": int, "n": int, "sizes": [int], "slope_vs_N": NUMBER, "ci": [NUMBER, NUMBER],
+                              "theory": NUMBER}]},
+    "lemma2": {"figures": _FIGURES, "targets": {str: {
+        "coeffs": [str], "fit_ln": {"rms": NUMBER}, "fit_ln2": {"rms": NUMBER},
+        "rows": [{"eps": NUMBER, "size": int, "depth": int, "sup_error_upper": NUMBER}, ...]}}},
+    "ffn": {"figures": _FIGURES, "targets": [{
+        "target": str, "dim": int, "construction": dict,
+        "activations": {str: {"fit": {"slope": (NUMBER, None), "ci": ([(NUMBER, None), (NUMBER, None)], None)},
+                              "points": [{"sup_error": NUMBER}]}}}]},
+    "lm": {"figures": _FIGURES, "runs": LM_RESULTS["runs"]},
+}
 
 
 def fingerprint() -> str:
@@ -60,7 +89,7 @@ def _log(msg: str) -> None:
 
 
 @step("verify", "the lemma suite: every registered identity proved exactly")
-def verify_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
+def verify_step(cfg: ReproduceConfig, out: Path, resume: bool = False) -> dict[str, Any]:
     from polyapprox.verify.registry import run_checks
 
     results = [r.to_dict() for r in run_checks()]
@@ -69,7 +98,7 @@ def verify_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
 
 
 @step("rates", "Theorem 3 slopes (PolyReLU), the ReLU baseline's log factor, and saturation")
-def rates_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
+def rates_step(cfg: ReproduceConfig, out: Path, resume: bool = False) -> dict[str, Any]:
     from polyapprox.approx.sweeps import SweepConfig, envelope_sweep, run_sweep
     from polyapprox.report.plots import rates_figure
     from polyapprox.targets.catalogue import get_target
@@ -103,7 +132,7 @@ def rates_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
 
 
 @step("lemma2", "Lemma 2: ReLU nets approximating one PolyReLU unit, size against ln(1/eps)")
-def lemma2_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
+def lemma2_step(cfg: ReproduceConfig, out: Path, resume: bool = False) -> dict[str, Any]:
     from polyapprox.approx.pieces import propagate, sup_error
     from polyapprox.construct.lemma2 import fit_log_size, polyrelu_target, relu_approx_polyrelu
     from polyapprox.core.counting import count_params
@@ -130,7 +159,7 @@ def lemma2_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
 
 
 @step("ffn", "trained FFN blocks (six activations) against the Theorem 3 construction")
-def ffn_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
+def ffn_step(cfg: ReproduceConfig, out: Path, resume: bool = False) -> dict[str, Any]:
     import torch
 
     targets, figures = [], []
@@ -138,13 +167,13 @@ def ffn_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
     torch.set_num_threads(1)  # small widths: one thread is fastest (measured); restored below
     try:
         for name in FFN_TARGETS:
-            targets.append(_ffn_target(cfg, out, name, figures))
+            targets.append(_ffn_target(cfg, out, name, figures, resume))
     finally:
         torch.set_num_threads(threads)
     return {"targets": targets, "figures": figures}
 
 
-def _ffn_target(cfg: ReproduceConfig, out: Path, name: str, figures: list[str]) -> dict[str, Any]:
+def _ffn_target(cfg: ReproduceConfig, out: Path, name: str, figures: list[str], resume: bool) -> dict[str, Any]:
     from polyapprox.train.ffn import TrainConfig
     from polyapprox.train.ffn_plot import plot_sweep
     from polyapprox.train.ffn_sweep import Sweep, SweepConfig
@@ -152,7 +181,11 @@ def _ffn_target(cfg: ReproduceConfig, out: Path, name: str, figures: list[str]) 
     scfg = SweepConfig(target=name, widths=cfg.ffn_widths, seeds=cfg.ffn_seeds,
                        train=TrainConfig(steps=cfg.ffn_steps, lbfgs_steps=cfg.ffn_steps // 5,
                                          device="cpu" if cfg.device == "auto" else cfg.device))
-    payload = Sweep(scfg, out / "ffn" / name, resume=True).run()
+    if resume and (out / "ffn" / name / "results.json").exists():
+        from polyapprox.train.state_schema import read_ffn_results
+
+        read_ffn_results(out / "ffn" / name / "results.json")
+    payload = Sweep(scfg, out / "ffn" / name, resume=resume).run()
     figures.append(_save(plot_sweep(payload), out, f"ffn_{name}"))
     return {"target": name, "dim": payload["dim"], "activations": {
         act: {"points": s["points"], "fit": s["fit"]} for act, s in payload["activations"].items()},
@@ -161,12 +194,16 @@ def _ffn_target(cfg: ReproduceConfig, out: Path, name: str, figures: list[str]) 
 
 
 @step("lm", "transformer LMs with each FFN activation (byte-level, stdlib corpus)")
-def lm_step(cfg: ReproduceConfig, out: Path) -> dict[str, Any]:
+def lm_step(cfg: ReproduceConfig, out: Path, resume: bool = False) -> dict[str, Any]:
     from polyapprox.train.lm_sweep import SweepConfig, run_sweep
 
     t0 = time.perf_counter()
+    if resume and (out / "lm" / "results.json").exists():
+        from polyapprox.train.state_schema import read_lm_results
+
+        read_lm_results(out / "lm" / "results.json")
     payload = run_sweep(SweepConfig(sizes=cfg.lm_sizes, steps=cfg.lm_steps, seed=cfg.seed), out / "lm",
-                        device_name=cfg.device, resume=True, log=_log)
+                        device_name=cfg.device, resume=resume, log=_log)
     figures = []
     for name in ("loss_curves", "scaling"):
         if (out / "lm" / f"{name}.png").exists():

@@ -16,7 +16,7 @@ from polyapprox.report import reproduce
 def counting_step(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
 
-    def fake(cfg: reproduce.ReproduceConfig, out: Path) -> dict:
+    def fake(cfg: reproduce.ReproduceConfig, out: Path, resume: bool = False) -> dict:
         calls.append(cfg.seed)
         return {"value": cfg.seed}
 
