@@ -149,6 +149,8 @@ def run_triton(launch: Callable[[], Any], fallback: Callable[[], Any]) -> Any:
     except Exception as exc:  # any compile or launch failure means "do not use triton"
         if backend_choice() == "triton":
             raise
+        if _TRITON_BROKEN:  # already reported
+            return fallback()
         _TRITON_BROKEN.append(f"{type(exc).__name__}: {exc}"[:200])
         warnings.warn(
             f"polyapprox: Triton kernel failed ({_TRITON_BROKEN[0]}); using the torch path from now on "

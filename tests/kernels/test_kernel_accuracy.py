@@ -57,7 +57,10 @@ def test_output_dtype_follows_type_promotion_like_the_official_module(name, x_dt
     y = kernel(x, weight, bias)
     y.sum().backward()
     assert (y.dtype, x.grad.dtype, weight.grad.dtype, bias.grad.dtype) == (
-        out_dtype, x_dtype, torch.float32, bias_dtype
+        out_dtype,
+        x_dtype,
+        torch.float32,
+        bias_dtype,
     )
     assert reference(x, weight, bias).dtype == out_dtype
 
