@@ -225,6 +225,7 @@ def train_lm(
     )
     data_gen = torch.Generator().manual_seed(tcfg.seed + 1)
     step, train_losses, val_losses, tokens_before, time_before = 0, [], [], 0, 0.0
+    timed_before = 0
     if resume and checkpoint is not None and checkpoint.exists():
         state = load_checkpoint(checkpoint)
         check_config(checkpoint, state, wanted)
@@ -237,6 +238,7 @@ def train_lm(
         step, train_losses = state["step"], list(state["train_losses"])
         val_losses = [tuple(v) for v in state["val_losses"]]
         tokens_before, time_before = state["tokens"], state["train_time"]
+        timed_before = state.get("timed_tokens", tokens_before)  # tokens after warm-up, earlier sessions
     elif checkpoint is not None and checkpoint.exists():
         raise ConfigError(
             f"checkpoint {checkpoint} exists; pass --resume to continue it or use another --out"
@@ -272,6 +274,7 @@ def train_lm(
                 "val_losses": val_losses,
                 "tokens": tokens_before + (step - start) * tokens_per_step,
                 "train_time": time_before + train_time,
+                "timed_tokens": timed_before + max(0, step - start - warm) * tokens_per_step,
             },
         )
 
@@ -312,7 +315,7 @@ def train_lm(
             t0 = time.perf_counter()
     tokens = tokens_before + (step - start) * tokens_per_step
     total_time = time_before + train_time
-    timed_tokens = tokens_before + max(0, step - start - warm) * tokens_per_step
+    timed_tokens = timed_before + max(0, step - start - warm) * tokens_per_step
     result = TrainResult(
         params=count_params(model),
         ffn_params=ffn_params(cfg) * cfg.n_layer,
