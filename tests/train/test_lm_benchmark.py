@@ -56,27 +56,28 @@ def test_throughput_benchmark_reports_warmup_and_both_modes(capsys, monkeypatch)
 
 
 def test_train_lm_clock_starts_after_warmup(monkeypatch):
-    """A slow first step (standing in for torch.compile) lands in warmup_s, not in tokens/s."""
+    """A slow first step (standing in for torch.compile: 1000 s on a shifted clock) lands in warmup_s."""
     import time
+    import types
 
     import polyapprox.train.lm_train as lm_train
     from polyapprox.train.data import load_corpus
     from polyapprox.train.lm import lm_config
 
-    calls = []
+    shift = [0.0]
     real_loss = lm_train.lm_loss
 
     def slow_first(*args):
-        calls.append(1)
-        if len(calls) == 1:
-            time.sleep(1.0)
+        if shift[0] == 0.0:
+            shift[0] = 1000.0
         return real_loss(*args)
 
     monkeypatch.setattr(lm_train, "lm_loss", slow_first)
+    monkeypatch.setattr(lm_train, "time", types.SimpleNamespace(perf_counter=lambda: time.perf_counter() + shift[0]))
     cfg = lm_config("tiny", "relu", context=16)
     tcfg = lm_train.TrainConfig(steps=8, batch_size=2, lr=1e-3, warmup_steps=1, eval_interval=8, eval_batches=1)
     corpus = load_corpus(None, seed=0, max_bytes=20_000)
     _, res = lm_train.train_lm(cfg, tcfg, corpus, device=lm_train.torch.device("cpu"), log=None)
-    assert res.warmup_s >= 1.0
-    assert res.train_s < res.warmup_s  # 5 steady steps of a tiny model, well under the 1 s sleep
+    assert res.warmup_s >= 1000.0
+    assert res.train_s < 500.0  # the shifted second is not in the steady-state time
     assert res.tokens_per_s == pytest.approx((8 - lm_train.THROUGHPUT_WARMUP_STEPS) * 2 * 16 / res.train_s)
