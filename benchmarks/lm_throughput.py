@@ -5,7 +5,9 @@ Prints one JSON document: for each activation the best (highest) tokens/s over `
 SwiGLU's best measured in the same run. The best block is the one least disturbed by other processes (as
 ``timeit`` recommends the minimum time); activations are timed round-robin (one block each per round) so that
 load hits all of them alike. Batches are random bytes (throughput does not depend on the data).
-bf16 autocast on CUDA.
+bf16 autocast on CUDA. The clock starts after ``--warmup`` untimed steps per activation; their time (which
+includes torch.compile's compilation) is reported apart as ``warmup_s``. ``--modes eager,compiled`` times
+both (``by_mode``); ``activations`` holds the first mode's figures.
 
     PYTHONPATH=. python benchmarks/lm_throughput.py --size tiny --device cpu
 """
@@ -62,52 +64,68 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     p.add_argument("--warmup", type=int, default=3, help="untimed steps per activation first")
     p.add_argument("--device", default="auto")
-    p.add_argument("--compile", action="store_true")
+    p.add_argument("--compile", action="store_true", help="same as --modes compiled")
+    p.add_argument("--modes", default="eager", help="comma list of eager, compiled")
     args = p.parse_args(argv)
+    modes = ["compiled"] if args.compile else [m for m in args.modes.split(",") if m]
+    if not modes or set(modes) - {"eager", "compiled"}:
+        p.error(f"--modes: {args.modes[:40]!r}; use eager, compiled or eager,compiled")
     device = resolve_device(args.device)
     if args.threads is not None:
         torch.set_num_threads(args.threads)  # benchmark entry point: process-wide setting is intended
     acts = [a for a in args.activations.split(",") if a]
     if BASELINE not in acts:
         acts.insert(0, BASELINE)
-    runners = {a: _step_fn(a, args.size, args.batch_size, device, args.compile) for a in acts}
-    for a, (step, _, _) in runners.items():
+    runners = {(m, a): _step_fn(a, args.size, args.batch_size, device, m == "compiled") for m in modes for a in acts}
+    warmup_s: dict[tuple[str, str], float] = {}
+    for key, (step, _, _) in runners.items():
+        t0 = time.perf_counter()
         for _ in range(args.warmup):
             step()
         _sync(device)
-        sys.stderr.write(f"warmed up {a}\n")
-    rates: dict[str, list[float]] = {a: [] for a in acts}
+        warmup_s[key] = time.perf_counter() - t0
+        sys.stderr.write(f"warmed up {key[1]} ({key[0]}) in {warmup_s[key]:.1f} s\n")
+    rates: dict[tuple[str, str], list[float]] = {key: [] for key in runners}
     for _ in range(args.repeats):
-        for a, (step, _, tokens) in runners.items():
+        for key, (step, _, tokens) in runners.items():
             _sync(device)
             t0 = time.perf_counter()
             for _ in range(args.steps):
                 step()
             _sync(device)
-            rates[a].append(args.steps * tokens / (time.perf_counter() - t0))
-    best = {a: max(r) for a, r in rates.items()}
+            rates[key].append(args.steps * tokens / (time.perf_counter() - t0))
+    best = {key: max(r) for key, r in rates.items()}
+
+    def summary(mode: str) -> dict:
+        base = (mode, BASELINE)
+        return {
+            a: {
+                "params": runners[(mode, a)][1],
+                "tokens_per_s": best[(mode, a)],
+                "ratio_to_swiglu": best[(mode, a)] / best[base],
+                "tokens_per_s_median": statistics.median(rates[(mode, a)]),
+                "ratio_to_swiglu_median": statistics.median(rates[(mode, a)]) / statistics.median(rates[base]),
+                "tokens_per_s_blocks": rates[(mode, a)],
+                "warmup_s": warmup_s[(mode, a)],
+            }
+            for a in acts
+        }
+
     out = {
         "benchmark": "lm_throughput",
         "size": args.size,
         "device": str(device),
-        "compile": args.compile,
+        "compile": modes == ["compiled"],
+        "modes": modes,
+        "warmup_steps": args.warmup,
         "batch_size": args.batch_size,
         "steps_per_block": args.steps,
         "repeats": args.repeats,
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "baseline": BASELINE,
-        "activations": {
-            a: {
-                "params": runners[a][1],
-                "tokens_per_s": best[a],
-                "ratio_to_swiglu": best[a] / best[BASELINE],
-                "tokens_per_s_median": statistics.median(rates[a]),
-                "ratio_to_swiglu_median": statistics.median(rates[a]) / statistics.median(rates[BASELINE]),
-                "tokens_per_s_blocks": rates[a],
-            }
-            for a in acts
-        },
+        "activations": summary(modes[0]),
+        "by_mode": {m: summary(m) for m in modes},
     }
     sys.stdout.write(json.dumps(out, indent=2) + "\n")
     return 0

@@ -34,7 +34,8 @@ def test_unknown_name_is_an_attribute_error() -> None:
 
 
 def _loaded_after(code: str) -> set[str]:
-    probe = f"import sys\n{code}\nprint(' '.join(m for m in ('torch', 'sympy', 'scipy', 'matplotlib') if m in sys.modules))"
+    heavy = ("torch", "sympy", "scipy", "matplotlib")
+    probe = f"import sys\n{code}\nprint(' '.join(m for m in {heavy!r} if m in sys.modules))"
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
     return set(proc.stdout.split())
 

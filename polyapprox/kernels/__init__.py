@@ -10,6 +10,7 @@ from polyapprox.kernels._common import triton_available
 from polyapprox.kernels.check import KernelErrors, compare_to_reference, scaled_error
 from polyapprox.kernels.polynorm import POLYNORM_EPS, PolyNormFunction, polynorm
 from polyapprox.kernels.polyrelu import PolyReLUFunction, polyrelu
+from polyapprox.kernels.reference import polynorm_reference, polyrelu_reference
 from polyapprox.kernels.tolerances import FORWARD_TOL, GRAD_TOL, overflow_threshold, tolerance
 
 __all__ = [
@@ -22,7 +23,9 @@ __all__ = [
     "compare_to_reference",
     "overflow_threshold",
     "polynorm",
+    "polynorm_reference",
     "polyrelu",
+    "polyrelu_reference",
     "scaled_error",
     "tolerance",
     "triton_available",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import os
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -102,10 +105,65 @@ def triton_available() -> bool:
 #: Input dtypes the Triton kernels handle (float64 on CUDA uses the torch path).
 TRITON_DTYPES = (torch.float16, torch.bfloat16, torch.float32)
 
+#: Environment switch for the back end: ``auto`` (default: Triton for CUDA tensors when triton imports,
+#: the chunked torch path otherwise), ``reference`` (plain formula under autograd), ``fused`` (the chunked
+#: torch path everywhere) or ``triton`` (Triton for every float16/bfloat16/float32 tensor, also CPU
+#: tensors under ``TRITON_INTERPRET=1``).
+KERNELS_ENV = "POLYAPPROX_KERNELS"
+BACKENDS = ("auto", "reference", "fused", "triton")
+
+#: Set once a Triton launch failed (and was reported by one warning); the torch path is used from then on.
+_TRITON_BROKEN: list[str] = []
+
+
+def backend_choice() -> str:
+    """The ``POLYAPPROX_KERNELS`` setting (``auto`` when unset); a ConfigError for unknown values."""
+    from polyapprox.errors import ConfigError
+
+    value = os.environ.get(KERNELS_ENV, "auto").strip().lower() or "auto"
+    if value not in BACKENDS:
+        raise ConfigError(f"{KERNELS_ENV}: unknown {value[:40]!r}; choose from {', '.join(BACKENDS)}")
+    return value
+
+
+def use_reference() -> bool:
+    """Plain formula: asked for by the environment, or inside a ``torch.func`` transform (vmap, grad,
+    jacrev, ...), where the fused Functions' chunked, ``out=`` kernels cannot be traced."""
+    return backend_choice() == "reference" or torch._C._are_functorch_transforms_active()
+
 
 def use_triton(x: torch.Tensor) -> bool:
-    """The Triton back end is used for CUDA float16/bfloat16/float32 tensors when triton is installed."""
-    return x.is_cuda and x.dtype in TRITON_DTYPES and triton_available()
+    """Triton for CUDA float16/bfloat16/float32 tensors when triton is installed (``auto``); for any such
+    tensor with ``POLYAPPROX_KERNELS=triton``; never with ``fused`` or after a failed launch."""
+    choice = backend_choice()
+    if choice == "fused" or x.dtype not in TRITON_DTYPES or _TRITON_BROKEN:
+        return False
+    return choice == "triton" or (x.is_cuda and triton_available())
+
+
+def run_triton(launch: Callable[[], Any], fallback: Callable[[], Any]) -> Any:
+    """``launch()``; if it raises (triton installed but broken, or a kernel fails to compile) warn once,
+    switch the process to the torch path and return ``fallback()``. ``POLYAPPROX_KERNELS=triton`` re-raises."""
+    try:
+        return launch()
+    except Exception as exc:  # any compile or launch failure means "do not use triton"
+        if backend_choice() == "triton":
+            raise
+        if _TRITON_BROKEN:  # already reported
+            return fallback()
+        _TRITON_BROKEN.append(f"{type(exc).__name__}: {exc}"[:200])
+        warnings.warn(
+            f"polyapprox: Triton kernel failed ({_TRITON_BROKEN[0]}); using the torch path from now on "
+            f"(set {KERNELS_ENV}=fused to silence this)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return fallback()
+
+
+def on_device(x: torch.Tensor) -> contextlib.AbstractContextManager:
+    """Context that makes ``x``'s CUDA device current (kernels launch on the tensor's device)."""
+    return torch.cuda.device(x.device) if x.is_cuda else contextlib.nullcontext()
 
 
 def as_rows(x: torch.Tensor) -> torch.Tensor:
@@ -122,3 +180,24 @@ def check_params(weight: torch.Tensor, bias: torch.Tensor) -> None:
         raise InvalidDataError(f"weight: shape {tuple(weight.shape)}; expected (r,) with r >= 1")
     if bias.numel() != 1:
         raise InvalidDataError(f"bias: shape {tuple(bias.shape)}; expected (1,)")
+
+
+def differentiable_grads(
+    formula: Callable[..., torch.Tensor],
+    inputs: tuple[torch.Tensor, ...],
+    grad: torch.Tensor,
+    needs: tuple[bool, ...],
+) -> tuple[torch.Tensor | None, ...]:
+    """Gradients of ``formula(*inputs)`` (the plain formula) as a graph (``create_graph=True``).
+
+    For the fused Functions' backward when grad mode is on, i.e. ``create_graph=True``: the returned
+    gradients carry a ``grad_fn`` to ``inputs`` and ``grad``, so double backward, Hessians and gradient
+    penalties are exact. Computed in the compute dtype; None where ``needs`` is False.
+    """
+    cdt = compute_dtype(inputs[0].dtype)
+    wanted = [t for t, need in zip(inputs, needs, strict=True) if need]
+    with torch.enable_grad():
+        out = formula(*(t.to(cdt) for t in inputs))
+        found = torch.autograd.grad(out, wanted, grad.to(out.dtype), create_graph=True, allow_unused=True)
+    grads = iter(torch.zeros_like(t) if g is None else g for t, g in zip(wanted, found, strict=True))
+    return tuple(next(grads) if need else None for need in needs)

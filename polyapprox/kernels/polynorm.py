@@ -5,35 +5,47 @@ weights in code order (``weight[0]`` multiplies the highest power):
 
     y = sum_{p=1}^r w_p r_p x**p + b,      w_p = weight[r - p],   r_p = (mean(x**(2p)) + eps)**(-1/2).
 
+Overflow-free statistics: each row is scaled by m = 2**e >= 1, the smallest power of two above max |x|
+(m = 1 when max |x| < 1), so u = x / m is exact and |u| < 1. With rho_p = m**p r_p
+= (mean(u**(2p)) + eps m**(-2p))**(-1/2), the output is y = sum_p w_p rho_p u**p + b. rho_p <= eps**(-1/2)
+always, and when m > 1 some |u| >= 1/2, so mean(u**(2p)) >= 4**(-p) / H and rho_p <= 2**p sqrt(H): no power
+of x and no statistic can overflow, whatever the order, for every finite x.
+
 Backward (docs/paper.md §1.6; the idea of a closed form is from Liger-Kernel PR #901, re-derived here and
-checked symbolically in ``tests/kernels/test_symbolic_backward.py``), with S_p = <g, x**p>:
+checked symbolically in ``tests/kernels/test_symbolic_backward.py``), with T_p = <g, u**p>:
 
-    dx   = sum_p w_p [p x**(p-1) r_p g - (p/H) x**(2p-1) r_p**3 S_p] = g A(x) - x Q(x**2),
-    A(x) = sum_p (p w_p r_p) x**(p-1),    Q(s) = sum_p (p w_p r_p**3 S_p / H) s**(p-1),
-    dw_p = sum_rows r_p S_p,    db = sum g.
+    dx   = (g A(u) - u Q(u**2)) / m,
+    A(u) = sum_p (p w_p rho_p) u**(p-1),    Q(s) = sum_p (p w_p rho_p**3 T_p / H) s**(p-1),
+    dw_p = sum_rows rho_p T_p,    db = sum g.
 
-Only the input x and the per-row statistics r_p ((rows, r), tiny) are saved; powers of x are recomputed.
-The CPU path makes two passes over row chunks of < 32768 elements (2**18 single-threaded; ``_common``):
-row statistics first, then Horner's rule for y (or A and Q for dx), with reused chunk buffers that stay in
-cache and no input-sized temporary. Statistics and intermediates are float32 (float64 for float64 input)
-whatever the input dtype; y and dx are returned in the input dtype.
+Only the input x and the per-row statistics (rho_1..rho_r, 1/m) ((rows, r + 1), tiny) are saved. The CPU
+path makes two passes over row chunks of < 32768 elements (2**18 single-threaded; ``_common``): row
+statistics first, then Horner's rule for y (or A and Q for dx), with reused chunk buffers that stay in
+cache and no input-sized temporary. Statistics and intermediates are float32 (float64 for float64 input).
+Output dtype: x's dtype promoted with the bias's, like the official module (``reference.output_dtype``);
+dx has x's dtype. With ``create_graph=True`` the backward is the plain formula's autograd graph
+(``_common.differentiable_grads``), so higher derivatives are exact; inside ``torch.func`` transforms
+``polynorm`` evaluates the plain formula.
 """
 
 from __future__ import annotations
 
 import torch
 
-from polyapprox.errors import InvalidDataError
 from polyapprox.kernels._common import (
     as_rows,
     check_params,
     compute_dtype,
+    differentiable_grads,
+    on_device,
     run_chunks,
+    run_triton,
+    use_reference,
     use_triton,
 )
+from polyapprox.kernels.reference import POLYNORM_EPS, output_dtype, polynorm_reference
 
-#: PolyNorm's eps, added to the mean inside the root (official code, ``norm``, l. 91-92).
-POLYNORM_EPS = 1e-6
+__all__ = ["POLYNORM_EPS", "PolyNormFunction", "polynorm", "row_scale"]
 
 
 def _chunk(src: torch.Tensor, start: int, stop: int, buf: torch.Tensor | None) -> torch.Tensor:
@@ -70,159 +82,191 @@ def _horner_rows(
     return acc
 
 
-def polynorm_forward_torch(
-    x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Forward on a contiguous (N, H) matrix. Returns (y: (N, H) in x's dtype, rstat: (N, r) with r_p).
+def row_scale(max_abs: torch.Tensor) -> torch.Tensor:
+    """1/m per row, m = 2**e >= 1 the smallest power of two above ``max_abs`` (1 below 1); exact."""
+    _, exponent = torch.frexp(max_abs)  # max_abs = mantissa * 2**exponent, mantissa in [0.5, 1)
+    return torch.pow(2.0, -exponent.clamp_min(0).to(torch.float64)).to(max_abs.dtype)
 
-    ``weight``/``bias`` must already be in the compute dtype. Two passes over row chunks: (1) the sums of
-    x**(2p); (2) Horner, y = ((c_r x + c_{r-1}) x + ... + c_1) x + b with c_p = w_p r_p per row.
+
+def polynorm_forward_torch(
+    x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float, out_dtype: torch.dtype | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Forward on a contiguous (N, H) matrix. Returns (y: (N, H), stats: (N, r + 1) = rho_1..rho_r, 1/m).
+
+    ``weight``/``bias`` must already be in the compute dtype; y is in ``out_dtype`` (default x's dtype).
+    Two passes over row chunks: (1) 1/m and the sums of u**(2p), u = x / m; (2) Horner,
+    y = ((c_r u + c_{r-1}) u + ... + c_1) u + b with c_p = w_p rho_p per row.
     """
     n_rows, width = x2d.shape
     order = weight.shape[0]
     cdt = compute_dtype(x2d.dtype)
-    out = torch.empty_like(x2d)
-    sums = torch.empty(order, n_rows, dtype=cdt, device=x2d.device)  # row p-1: sum_j x_j**(2p)
+    out = torch.empty_like(x2d, dtype=out_dtype or x2d.dtype)
+    sums = torch.empty(order + 1, n_rows, dtype=cdt, device=x2d.device)  # row p-1: sum u**(2p); row r: 1/m
+    inv_m = sums[order]
 
     def make_buffers(chunk: int):
-        return _cast_buffer(x2d, chunk, cdt), *_buffers(x2d, chunk, cdt, 2)
+        return _cast_buffer(x2d, chunk, cdt), *_buffers(x2d, chunk, cdt, 3)
 
     def statistics(_k: int, s: int, e: int, buffers) -> None:
-        xbuf, sq_buf, pw_buf = buffers
+        xbuf, u_buf, sq_buf, pw_buf = buffers
         xc = _chunk(x2d, s, e, xbuf)
-        sq = torch.mul(xc, xc, out=sq_buf[: e - s])
+        inv_m[s:e] = row_scale(torch.abs(xc, out=u_buf[: e - s]).amax(-1))
+        u = torch.mul(xc, inv_m[s:e].unsqueeze(1), out=u_buf[: e - s])
+        sq = torch.mul(u, u, out=sq_buf[: e - s])
         torch.sum(sq, -1, out=sums[0, s:e])
         if order > 1:
-            pw = torch.mul(sq, sq, out=pw_buf[: e - s])  # x**4
+            pw = torch.mul(sq, sq, out=pw_buf[: e - s])  # u**4
             torch.sum(pw, -1, out=sums[1, s:e])
             for p in range(3, order + 1):
-                torch.sum(pw.mul_(sq), -1, out=sums[p - 1, s:e])  # x**(2p)
+                torch.sum(pw.mul_(sq), -1, out=sums[p - 1, s:e])  # u**(2p)
 
-    if n_rows:
+    if out.numel():
         run_chunks(n_rows, width, x2d.device, statistics, make_buffers)
-    rstat = sums.div_(width).add_(eps).rsqrt_()  # (r, N): r_p
-    coef = _columns(rstat * weight.flip(0).unsqueeze(1))  # coef[p-1]: w_p r_p, (N, 1)
+    else:
+        sums.fill_(1.0)
+    powers = torch.arange(2, 2 * order + 1, 2, dtype=cdt, device=x2d.device).unsqueeze(1)
+    rho = sums[:order].div_(width).add_(eps * inv_m.pow(powers)).rsqrt_()  # (r, N): rho_p
+    coef = _columns(rho * weight.flip(0).unsqueeze(1))  # coef[p-1]: w_p rho_p, (N, 1)
     bias_col = bias.reshape(1, 1)
+    inv_col = inv_m.unsqueeze(1)
 
     def horner(_k: int, s: int, e: int, buffers) -> None:
-        xbuf, acc_buf, _ = buffers
-        xc = _chunk(x2d, s, e, xbuf)
+        xbuf, u_buf, acc_buf, _ = buffers
+        u = torch.mul(_chunk(x2d, s, e, xbuf), inv_col[s:e], out=u_buf[: e - s])
         target = out[s:e] if out.dtype == cdt else acc_buf[: e - s]
         if order == 1:
-            torch.addcmul(bias_col, xc, coef[0][s:e], out=target)
+            torch.addcmul(bias_col, u, coef[0][s:e], out=target)
         else:
-            acc = _horner_rows(coef, s, e, xc, acc_buf[: e - s])
-            torch.addcmul(bias_col, acc, xc, out=target)
+            acc = _horner_rows(coef, s, e, u, acc_buf[: e - s])
+            torch.addcmul(bias_col, acc, u, out=target)
         if out.dtype != cdt:
             out[s:e].copy_(target)
 
-    if n_rows:
+    if out.numel():
         run_chunks(n_rows, width, x2d.device, horner, make_buffers)
-    return out, rstat.t()
+    return out, sums.t()
 
 
 def polynorm_backward_torch(
-    x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor, rstat: torch.Tensor
+    x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor, stats: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Closed-form backward on (N, H) matrices: (dx in x's dtype, dw (r,), db (1,) in the compute dtype).
 
-    Two passes over row chunks: (1) S_p = <g, x**p> and sum g per row; (2) dx = g A(x) - x Q(x**2).
+    ``stats``: the forward's (N, r + 1). Two passes over row chunks: (1) T_p = <g, u**p> and sum g per
+    row; (2) dx = g A'(u) - u Q'(u**2), the coefficients of A and Q divided by m.
     """
     n_rows, width = x2d.shape
     order = weight.shape[0]
     cdt = compute_dtype(x2d.dtype)
     dx = torch.empty_like(x2d)
-    dots = torch.zeros(order + 1, n_rows, dtype=cdt, device=x2d.device)  # rows: S_1..S_r, sum g
+    dots = torch.zeros(order + 1, n_rows, dtype=cdt, device=x2d.device)  # rows: T_1..T_r, sum g
+    st = stats.t().contiguous()  # (r + 1, N)
+    rho, inv_m = st[:order], st[order]
+    inv_col = inv_m.unsqueeze(1)
 
     def make_buffers(chunk: int):
-        return _cast_buffer(x2d, chunk, cdt), _cast_buffer(g2d, chunk, cdt), *_buffers(x2d, chunk, cdt, 3)
+        return _cast_buffer(x2d, chunk, cdt), _cast_buffer(g2d, chunk, cdt), *_buffers(x2d, chunk, cdt, 4)
 
     def statistics(_k: int, s: int, e: int, buffers) -> None:
-        xbuf, gbuf, t_buf, _, _ = buffers
-        xc = _chunk(x2d, s, e, xbuf)
+        xbuf, gbuf, u_buf, t_buf, _, _ = buffers
+        u = torch.mul(_chunk(x2d, s, e, xbuf), inv_col[s:e], out=u_buf[: e - s])
         gc = _chunk(g2d, s, e, gbuf)
         torch.sum(gc, -1, out=dots[order, s:e])
-        t = torch.mul(gc, xc, out=t_buf[: e - s])
+        t = torch.mul(gc, u, out=t_buf[: e - s])
         torch.sum(t, -1, out=dots[0, s:e])
         for p in range(2, order + 1):
-            torch.sum(t.mul_(xc), -1, out=dots[p - 1, s:e])  # g x**p
+            torch.sum(t.mul_(u), -1, out=dots[p - 1, s:e])  # g u**p
 
-    if n_rows:
+    if dx.numel():
         run_chunks(n_rows, width, x2d.device, statistics, make_buffers)
-    rs = rstat.t().contiguous()  # (r, N)
-    s_p = dots[:order]
-    a_rows = rs * (weight.flip(0) * torch.arange(1, order + 1, dtype=cdt, device=x2d.device)).unsqueeze(1)
-    a = _columns(a_rows)  # p w_p r_p
-    q = _columns(a_rows * rs * rs * s_p / width)  # p w_p r_p**3 S_p / H
+    t_p = dots[:order]
+    a_rows = rho * (weight.flip(0) * torch.arange(1, order + 1, dtype=cdt, device=x2d.device)).unsqueeze(1)
+    a = _columns(a_rows * inv_m)  # p w_p rho_p / m
+    q = _columns(a_rows * rho * rho * t_p * (inv_m / width))  # p w_p rho_p**3 T_p / (H m)
 
     def gradient(_k: int, s: int, e: int, buffers) -> None:
-        xbuf, gbuf, t_buf, acc_buf, q_buf = buffers
+        xbuf, gbuf, u_buf, t_buf, acc_buf, q_buf = buffers
         c = e - s
-        xc = _chunk(x2d, s, e, xbuf)
+        u = torch.mul(_chunk(x2d, s, e, xbuf), inv_col[s:e], out=u_buf[:c])
         gc = _chunk(g2d, s, e, gbuf)
         direct = dx.dtype == cdt  # write dx in place, else into a buffer and cast-copy
         if order == 1:
             target = dx[s:e] if direct else t_buf[:c]
             ga = torch.mul(gc, a[0][s:e], out=acc_buf[:c])
-            torch.addcmul(ga, xc, q[0][s:e], value=-1, out=target)
+            torch.addcmul(ga, u, q[0][s:e], value=-1, out=target)
         else:
-            acc = _horner_rows(a, s, e, xc, acc_buf[:c]).mul_(gc)  # g A(x)
-            sq = torch.mul(xc, xc, out=t_buf[:c])
-            qx = _horner_rows(q, s, e, sq, q_buf[:c])  # Q(x**2)
+            acc = _horner_rows(a, s, e, u, acc_buf[:c]).mul_(gc)  # g A'(u)
+            sq = torch.mul(u, u, out=t_buf[:c])
+            qu = _horner_rows(q, s, e, sq, q_buf[:c])  # Q'(u**2)
             target = dx[s:e] if direct else acc
-            torch.addcmul(acc, qx, xc, value=-1, out=target)  # g A(x) - x Q(x**2)
+            torch.addcmul(acc, qu, u, value=-1, out=target)  # g A'(u) - u Q'(u**2)
         if not direct:
             dx[s:e].copy_(target)
 
-    if n_rows:
+    if dx.numel():
         run_chunks(n_rows, width, x2d.device, gradient, make_buffers)
-    dw_by_power = (rs * s_p).sum(1)
+    dw_by_power = (rho * t_p).sum(1)
     return dx, dw_by_power.flip(0), dots[order].sum().reshape(1)
 
 
 def _forward(
-    x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float
+    x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float, out_dtype: torch.dtype
 ) -> tuple[torch.Tensor, torch.Tensor]:
+    def torch_path():
+        return polynorm_forward_torch(x2d, weight, bias, eps, out_dtype)
+
     if use_triton(x2d):
         from polyapprox.kernels import triton_kernels
 
-        return triton_kernels.polynorm_forward(x2d, weight, bias, eps)
-    return polynorm_forward_torch(x2d, weight, bias, eps)
+        return run_triton(lambda: triton_kernels.polynorm_forward(x2d, weight, bias, eps, out_dtype), torch_path)
+    return torch_path()
 
 
 def _backward(
-    x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor, rstat: torch.Tensor
+    x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor, stats: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def torch_path():
+        return polynorm_backward_torch(x2d, g2d, weight, stats)
+
     if use_triton(x2d):
         from polyapprox.kernels import triton_kernels
 
-        return triton_kernels.polynorm_backward(x2d, g2d, weight, rstat)
-    return polynorm_backward_torch(x2d, g2d, weight, rstat)
+        return run_triton(lambda: triton_kernels.polynorm_backward(x2d, g2d, weight, stats), torch_path)
+    return torch_path()
 
 
 class PolyNormFunction(torch.autograd.Function):
-    """y = PolyNorm(x; weight, bias, eps) over the last dim; saves only x and r_p ((rows, r))."""
+    """y = PolyNorm(x; weight, bias, eps) over the last dim; saves x, the parameters and (rows, r + 1) stats.
+
+    First derivatives: the closed form. With ``create_graph=True``: the plain formula's autograd graph.
+    """
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float) -> torch.Tensor:
         cdt = compute_dtype(x.dtype)
         w = weight.detach().to(cdt)
         b = bias.detach().to(cdt)
-        out, rstat = _forward(as_rows(x), w, b, eps)
-        ctx.save_for_backward(x, weight, rstat)
-        ctx.bias_dtype = bias.dtype
+        with on_device(x):
+            out, stats = _forward(as_rows(x), w, b, eps, output_dtype(x, bias))
+        ctx.save_for_backward(x, weight, bias, stats)
+        ctx.eps = eps
         return out.view(x.shape)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
-        x, weight, rstat = ctx.saved_tensors
+        x, weight, bias, stats = ctx.saved_tensors
+        needs = ctx.needs_input_grad[:3]
+        if torch.is_grad_enabled():  # create_graph=True: a differentiable backward
+            formula = lambda a, w, b: polynorm_reference(a, w, b, ctx.eps)  # noqa: E731
+            return (*differentiable_grads(formula, (x, weight, bias), grad, needs), None)
         cdt = compute_dtype(x.dtype)
-        dx, dw, db = _backward(as_rows(x), as_rows(grad.to(x.dtype)), weight.detach().to(cdt), rstat)
-        need_x, need_w, need_b, _ = ctx.needs_input_grad
+        with on_device(x):
+            dx, dw, db = _backward(as_rows(x), as_rows(grad), weight.detach().to(cdt), stats)
+        need_x, need_w, need_b = needs
         return (
             dx.view(x.shape) if need_x else None,
             dw.to(weight.dtype) if need_w else None,
-            db.to(ctx.bias_dtype) if need_b else None,
+            db.to(bias.dtype) if need_b else None,
             None,
         )
 
@@ -230,8 +274,15 @@ class PolyNormFunction(torch.autograd.Function):
 def polynorm(
     x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float = POLYNORM_EPS
 ) -> torch.Tensor:
-    """Fused PolyNorm: x (..., H), weight (r,) highest power first, bias (1,). Output like x."""
-    if x.dim() == 0:
-        raise InvalidDataError("x: a 0-d tensor; polynorm needs a last dimension to normalise over")
+    """Fused PolyNorm: x (..., H), weight (r,) highest power first, bias (1,).
+
+    Output: x's shape ((1,) for a 0-d x, like the plain formula), dtype x's promoted with the bias's.
+    The plain formula runs instead under ``POLYAPPROX_KERNELS=reference`` and inside ``torch.func``
+    transforms (vmap, grad, jacrev, hessian).
+    """
     check_params(weight, bias)
+    if x.dim() == 0:
+        x = x.reshape(1)
+    if use_reference():
+        return polynorm_reference(x, weight, bias, eps)
     return PolyNormFunction.apply(x, weight, bias, eps)

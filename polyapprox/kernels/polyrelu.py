@@ -9,7 +9,9 @@ with y = ReLU(x) and w_p = weight[r - p],
 Only x is saved for backward (the official code stores ReLU(x) plus a checkpoint; docs/paper.md §1.5 item 4).
 The CPU path works on row chunks of < 32768 elements (2**18 single-threaded; ``_common``) with reused buffers,
 so no input-sized temporary is allocated; reductions and intermediates are float32 (float64 for float64
-input) whatever the input dtype.
+input) whatever the input dtype. Output dtype: x's promoted with the bias's, like the official module;
+a 0-d x gives shape (1,). ``create_graph=True`` and ``torch.func`` transforms use the plain formula's
+autograd graph (see ``polynorm.py``), so higher derivatives are exact.
 """
 
 from __future__ import annotations
@@ -20,10 +22,15 @@ from polyapprox.kernels._common import (
     as_rows,
     check_params,
     compute_dtype,
+    differentiable_grads,
+    on_device,
     run_chunks,
+    run_triton,
+    use_reference,
     use_triton,
 )
 from polyapprox.kernels.polynorm import _buffers, _cast_buffer, _chunk
+from polyapprox.kernels.reference import output_dtype, polyrelu_reference
 
 
 def _horner_scalar(coef: list[torch.Tensor], y: torch.Tensor, acc: torch.Tensor) -> torch.Tensor:
@@ -44,11 +51,13 @@ def _relu_chunk(xc: torch.Tensor, y_buf: torch.Tensor) -> torch.Tensor:
     return y_buf.copy_(xc).clamp_min_(0)
 
 
-def polyrelu_forward_torch(x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+def polyrelu_forward_torch(
+    x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, out_dtype: torch.dtype | None = None
+) -> torch.Tensor:
     """Forward on a contiguous (N, H) matrix; ``weight``/``bias`` already in the compute dtype."""
     n_rows, width = x2d.shape
     cdt = compute_dtype(x2d.dtype)
-    out = torch.empty_like(x2d)
+    out = torch.empty_like(x2d, dtype=out_dtype or x2d.dtype)
     coef = list(weight.reshape(-1, 1).unbind(0))  # one-element views, weight[0] = w_r first
     bias = bias.reshape(1)
 
@@ -108,45 +117,73 @@ def polyrelu_backward_torch(
     return dx, totals[:order].flip(0), totals[order:]
 
 
+def _forward(x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, out_dtype: torch.dtype) -> torch.Tensor:
+    def torch_path():
+        return polyrelu_forward_torch(x2d, weight, bias, out_dtype)
+
+    if use_triton(x2d):
+        from polyapprox.kernels import triton_kernels
+
+        return run_triton(lambda: triton_kernels.polyrelu_forward(x2d, weight, bias, out_dtype), torch_path)
+    return torch_path()
+
+
+def _backward(
+    x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def torch_path():
+        return polyrelu_backward_torch(x2d, g2d, weight)
+
+    if use_triton(x2d):
+        from polyapprox.kernels import triton_kernels
+
+        return run_triton(lambda: triton_kernels.polyrelu_backward(x2d, g2d, weight), torch_path)
+    return torch_path()
+
+
 class PolyReLUFunction(torch.autograd.Function):
-    """out = PolyReLU(x; weight, bias) elementwise; saves only x (and the r + 1 parameters)."""
+    """out = PolyReLU(x; weight, bias) elementwise; saves only x (and the r + 1 parameters).
+
+    First derivatives: the closed form. With ``create_graph=True``: the plain formula's autograd graph.
+    """
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         cdt = compute_dtype(x.dtype)
         w = weight.detach().to(cdt)
         b = bias.detach().to(cdt).reshape(1)
-        x2d = as_rows(x)
-        if use_triton(x2d):
-            from polyapprox.kernels import triton_kernels
-
-            out = triton_kernels.polyrelu_forward(x2d, w, b)
-        else:
-            out = polyrelu_forward_torch(x2d, w, b)
-        ctx.save_for_backward(x, weight)
-        ctx.bias_dtype = bias.dtype
+        with on_device(x):
+            out = _forward(as_rows(x), w, b, output_dtype(x, bias))
+        ctx.save_for_backward(x, weight, bias)
         return out.view(x.shape)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
-        x, weight = ctx.saved_tensors
+        x, weight, bias = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        if torch.is_grad_enabled():  # create_graph=True: a differentiable backward
+            return differentiable_grads(polyrelu_reference, (x, weight, bias), grad, needs)
         cdt = compute_dtype(x.dtype)
-        x2d, g2d, w = as_rows(x), as_rows(grad.to(x.dtype)), weight.detach().to(cdt)
-        if use_triton(x2d):
-            from polyapprox.kernels import triton_kernels
-
-            dx, dw, db = triton_kernels.polyrelu_backward(x2d, g2d, w)
-        else:
-            dx, dw, db = polyrelu_backward_torch(x2d, g2d, w)
-        need_x, need_w, need_b = ctx.needs_input_grad
+        with on_device(x):
+            dx, dw, db = _backward(as_rows(x), as_rows(grad), weight.detach().to(cdt))
+        need_x, need_w, need_b = needs
         return (
             dx.view(x.shape) if need_x else None,
             dw.to(weight.dtype) if need_w else None,
-            db.to(ctx.bias_dtype) if need_b else None,
+            db.to(bias.dtype) if need_b else None,
         )
 
 
 def polyrelu(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-    """Fused PolyReLU: elementwise, any shape; weight (r,) highest power first, bias (1,)."""
+    """Fused PolyReLU: elementwise, any shape; weight (r,) highest power first, bias (1,).
+
+    Output: x's shape ((1,) for a 0-d x, like the plain formula), dtype x's promoted with the bias's.
+    The plain formula runs instead under ``POLYAPPROX_KERNELS=reference`` and inside ``torch.func``
+    transforms.
+    """
     check_params(weight, bias)
+    if x.dim() == 0:
+        x = x.reshape(1)
+    if use_reference():
+        return polyrelu_reference(x, weight, bias)
     return PolyReLUFunction.apply(x, weight, bias)

@@ -5,15 +5,19 @@ from Liger-Kernel PR #901, written independently). Design, kept simple on purpos
 
 * PolyNorm: one program per row; columns in blocks of BLOCK = next_power_of_2(H), capped so that the
   (RP, BLOCK) tile of powers stays small (RP = next_power_of_2(r)); rows wider than BLOCK are looped
-  over. Pass 1 accumulates sum x**(2p) (forward) or S_p = <g, x**p> (backward) for all p at once in an
-  (RP,) vector; pass 2 writes y or dx. All arithmetic is float32; I/O in the tensor's dtype.
+  over. Forward: pass 0 finds max |x| and the exact power-of-two scale 1/m (``_inv_pow2_scale``, the same
+  rule as ``polynorm.row_scale``); pass 1 accumulates sum u**(2p), u = x / m, for all p at once in an
+  (RP,) vector; pass 2 writes y. Backward: pass 1 T_p = <g, u**p>, pass 2 dx. Saved statistics per row:
+  rho_1..rho_r, 1/m (``polynorm.py`` docstring). All arithmetic is float32; I/O in the tensors' dtypes.
 * Powers for all p at once: start from ones (RP, BLOCK) and multiply row k by x for k = 1..r-1 where
   k <= row index (``tl.where``), giving x**i in row i; x**p = that * x.
 * PolyReLU: elementwise blocks; Horner forward; backward writes dx and per-block partial sums
   sum g y**p, reduced over blocks by torch.
 
 ``triton`` is optional: this module imports without it (``AVAILABLE`` is then False) and the dispatcher
-(``_common.use_triton``) only routes CUDA float16/bfloat16/float32 tensors here when it is importable.
+(``_common.use_triton``) only routes CUDA float16/bfloat16/float32 tensors here when it is importable
+(or any such tensor with ``POLYAPPROX_KERNELS=triton``). With ``TRITON_INTERPRET=1`` set before this module
+is imported, the kernels run in Triton's interpreter on CPU tensors: that is how CI tests them.
 """
 
 from __future__ import annotations
@@ -59,6 +63,15 @@ if AVAILABLE:
         return pm1
 
     @triton.jit
+    def _inv_pow2_scale(m):
+        """1/m', m' = 2**e >= 1 the smallest power of two above m (1 when m < 1), via the float32 bits."""
+        biased = (m.to(tl.int32, bitcast=True) >> 23) & 0xFF  # exponent field E: m in [2**(E-127), 2**(E-126))
+        be = tl.minimum(253 - biased, 127)  # biased exponent of 2**-(E-126), at most 2**0
+        sub = tl.minimum(tl.maximum(22 + be, 0), 22)  # be in {0, -1}: subnormal 2**-127, 2**-128
+        bits = tl.where(be >= 1, be << 23, 1 << sub)
+        return bits.to(tl.float32, bitcast=True)
+
+    @triton.jit
     def _polynorm_fwd_kernel(
         X, Y, W, B, RSTAT, stride_x, stride_y, H, inv_h, eps,
         ORDER: tl.constexpr, RP: tl.constexpr, BLOCK: tl.constexpr,
@@ -68,22 +81,32 @@ if AVAILABLE:
         y_row = Y + row * stride_y
         p_idx = tl.arange(0, RP)  # p - 1
         p_mask = p_idx < ORDER
-        sums = tl.zeros([RP], dtype=tl.float32)
+        amax = tl.zeros([BLOCK], dtype=tl.float32)
         for start in range(0, H, BLOCK):
             cols = start + tl.arange(0, BLOCK)
             x = tl.load(x_row + cols, mask=cols < H, other=0.0).to(tl.float32)
-            pw = _powers_from_zero(x, p_idx, ORDER) * x[None, :]  # row i: x**(i+1)
+            amax = tl.maximum(amax, tl.abs(x))
+        inv_m = _inv_pow2_scale(tl.max(amax, axis=0))
+        sums = tl.zeros([RP], dtype=tl.float32)
+        for start in range(0, H, BLOCK):
+            cols = start + tl.arange(0, BLOCK)
+            u = tl.load(x_row + cols, mask=cols < H, other=0.0).to(tl.float32) * inv_m
+            pw = _powers_from_zero(u, p_idx, ORDER) * u[None, :]  # row i: u**(i+1)
             sums += tl.sum(pw * pw, axis=1)
-        rs = tl.where(p_mask, 1.0 / tl.sqrt(sums * inv_h + eps), 0.0)  # r_p
-        tl.store(RSTAT + row * ORDER + p_idx, rs, mask=p_mask)
+        eps_scale = tl.zeros([RP], dtype=tl.float32) + 1.0  # row p-1: m**(-2p)
+        for k in tl.static_range(0, ORDER):
+            eps_scale = tl.where(p_idx >= k, eps_scale * (inv_m * inv_m), eps_scale)
+        rho = tl.where(p_mask, 1.0 / tl.sqrt(sums * inv_h + eps * eps_scale), 0.0)
+        tl.store(RSTAT + row * (ORDER + 1) + p_idx, rho, mask=p_mask)
+        tl.store(RSTAT + row * (ORDER + 1) + ORDER, inv_m)
         w = tl.load(W + (ORDER - 1 - p_idx), mask=p_mask, other=0.0)  # w_p (weight[0] = w_r)
-        coef = w * rs
+        coef = w * rho
         b = tl.load(B)
         for start in range(0, H, BLOCK):
             cols = start + tl.arange(0, BLOCK)
             mask = cols < H
-            x = tl.load(x_row + cols, mask=mask, other=0.0).to(tl.float32)
-            pw = _powers_from_zero(x, p_idx, ORDER) * x[None, :]
+            u = tl.load(x_row + cols, mask=mask, other=0.0).to(tl.float32) * inv_m
+            pw = _powers_from_zero(u, p_idx, ORDER) * u[None, :]
             y = tl.sum(coef[:, None] * pw, axis=0) + b
             tl.store(y_row + cols, y.to(Y.dtype.element_ty), mask=mask)
 
@@ -98,26 +121,28 @@ if AVAILABLE:
         dx_row = DX + row * stride_dx
         p_idx = tl.arange(0, RP)
         p_mask = p_idx < ORDER
-        rs = tl.load(RSTAT + row * ORDER + p_idx, mask=p_mask, other=0.0)
+        rho = tl.load(RSTAT + row * (ORDER + 1) + p_idx, mask=p_mask, other=0.0)
+        inv_m = tl.load(RSTAT + row * (ORDER + 1) + ORDER)
         w = tl.load(W + (ORDER - 1 - p_idx), mask=p_mask, other=0.0)
-        s = tl.zeros([RP], dtype=tl.float32)  # S_p = <g, x**p>
+        t = tl.zeros([RP], dtype=tl.float32)  # T_p = <g, u**p>
         for start in range(0, H, BLOCK):
             cols = start + tl.arange(0, BLOCK)
             mask = cols < H
-            x = tl.load(x_row + cols, mask=mask, other=0.0).to(tl.float32)
+            u = tl.load(x_row + cols, mask=mask, other=0.0).to(tl.float32) * inv_m
             g = tl.load(g_row + cols, mask=mask, other=0.0).to(tl.float32)
-            pw = _powers_from_zero(x, p_idx, ORDER) * x[None, :]
-            s += tl.sum(pw * g[None, :], axis=1)
-        tl.store(DW_ROWS + row * ORDER + p_idx, rs * s, mask=p_mask)  # per-row r_p S_p
-        a = (p_idx + 1).to(tl.float32) * w * rs  # p w_p r_p
-        q = a * rs * rs * s * inv_h  # p w_p r_p**3 S_p / H
+            pw = _powers_from_zero(u, p_idx, ORDER) * u[None, :]
+            t += tl.sum(pw * g[None, :], axis=1)
+        tl.store(DW_ROWS + row * ORDER + p_idx, rho * t, mask=p_mask)  # per-row rho_p T_p
+        a = (p_idx + 1).to(tl.float32) * w * rho  # p w_p rho_p
+        q = a * rho * rho * t * inv_h * inv_m  # p w_p rho_p**3 T_p / (H m)
+        a = a * inv_m
         for start in range(0, H, BLOCK):
             cols = start + tl.arange(0, BLOCK)
             mask = cols < H
-            x = tl.load(x_row + cols, mask=mask, other=0.0).to(tl.float32)
+            u = tl.load(x_row + cols, mask=mask, other=0.0).to(tl.float32) * inv_m
             g = tl.load(g_row + cols, mask=mask, other=0.0).to(tl.float32)
-            pm1 = _powers_from_zero(x, p_idx, ORDER)  # x**(p-1)
-            pw = pm1 * x[None, :]  # x**p
+            pm1 = _powers_from_zero(u, p_idx, ORDER)  # u**(p-1)
+            pw = pm1 * u[None, :]  # u**p
             dx = g * tl.sum(a[:, None] * pm1, axis=0) - tl.sum(q[:, None] * pw * pm1, axis=0)
             tl.store(dx_row + cols, dx.to(DX.dtype.element_ty), mask=mask)
 
@@ -153,14 +178,23 @@ if AVAILABLE:
         tl.store(DX + offs, dx.to(DX.dtype.element_ty), mask=mask)
 
 
+def _require() -> None:
+    """A ConfigError when triton is not importable (only reachable with POLYAPPROX_KERNELS=triton)."""
+    if not AVAILABLE:
+        from polyapprox.errors import ConfigError
+
+        raise ConfigError("POLYAPPROX_KERNELS=triton: the triton package is not installed")
+
+
 def polynorm_forward(
-    x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float
+    x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float, out_dtype: torch.dtype | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(y, rstat (N, r) float32) for a contiguous CUDA (N, H) matrix; weight/bias float32."""
+    """(y in ``out_dtype``, stats (N, r + 1) float32: rho_p, 1/m) for a contiguous (N, H) matrix."""
+    _require()
     n_rows, width = x2d.shape
     order = weight.shape[0]
-    out = torch.empty_like(x2d)
-    rstat = torch.empty(n_rows, order, dtype=torch.float32, device=x2d.device)
+    out = torch.empty_like(x2d, dtype=out_dtype or x2d.dtype)
+    rstat = torch.ones(n_rows, order + 1, dtype=torch.float32, device=x2d.device)
     if out.numel() == 0:
         return out, rstat
     rp = _rp(order)
@@ -174,7 +208,8 @@ def polynorm_forward(
 def polynorm_backward(
     x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor, rstat: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(dx, dw (r,) code order, db (1,)), dw/db float32."""
+    """(dx, dw (r,) code order, db (1,)), dw/db float32; ``rstat`` from ``polynorm_forward``."""
+    _require()
     n_rows, width = x2d.shape
     order = weight.shape[0]
     dx = torch.empty_like(x2d)
@@ -182,15 +217,18 @@ def polynorm_backward(
     if dx.numel() > 0:
         rp = _rp(order)
         _polynorm_bwd_kernel[(n_rows,)](
-            x2d, g2d, dx, weight.contiguous(), rstat, dw_rows, x2d.stride(0), g2d.stride(0), dx.stride(0),
-            width, 1.0 / width, ORDER=order, RP=rp, BLOCK=_row_block(width, rp),
+            x2d, g2d, dx, weight.contiguous(), rstat.contiguous(), dw_rows, x2d.stride(0), g2d.stride(0),
+            dx.stride(0), width, 1.0 / width, ORDER=order, RP=rp, BLOCK=_row_block(width, rp),
         )  # fmt: skip
     return dx, dw_rows.sum(0).flip(0), g2d.sum(dtype=torch.float32).reshape(1)
 
 
-def polyrelu_forward(x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-    """Elementwise PolyReLU of a contiguous CUDA tensor; weight/bias float32."""
-    out = torch.empty_like(x2d)
+def polyrelu_forward(
+    x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, out_dtype: torch.dtype | None = None
+) -> torch.Tensor:
+    """Elementwise PolyReLU of a contiguous tensor into ``out_dtype``; weight/bias float32."""
+    _require()
+    out = torch.empty_like(x2d, dtype=out_dtype or x2d.dtype)
     n = x2d.numel()
     if n:
         grid = (triton.cdiv(n, POLYRELU_BLOCK),)
@@ -204,6 +242,7 @@ def polyrelu_backward(
     x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(dx, dw (r,) code order, db (1,)), dw/db float32."""
+    _require()
     order = weight.shape[0]
     rp = _rp(order)
     dx = torch.empty_like(x2d)

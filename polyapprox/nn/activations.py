@@ -15,6 +15,7 @@ from torch import nn
 
 from polyapprox.errors import ConfigError
 from polyapprox.kernels import POLYNORM_EPS, polynorm, polyrelu
+from polyapprox.kernels.reference import polynorm_reference, polyrelu_reference
 
 EPS = POLYNORM_EPS  # PolyNorm's eps, added to the mean inside the root (official code)
 
@@ -27,32 +28,6 @@ def _check_order(order: int) -> int:
     if not isinstance(order, int) or isinstance(order, bool) or order < 1:
         raise ConfigError(f"order: {order!r} must be an integer >= 1")
     return order
-
-
-def rms_normalize(u: torch.Tensor, eps: float = EPS) -> torch.Tensor:
-    """N(u) = u / sqrt(mean(u**2, -1) + eps), over the last dim."""
-    return u * torch.rsqrt(u.pow(2).mean(-1, keepdim=True) + eps)
-
-
-def polyrelu_reference(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-    """sum_{i} weight[i] * relu(x)**(r - i) + bias, r = len(weight); the plain formula."""
-    r = weight.shape[0]
-    y = F.relu(x)
-    out = bias.to(x.dtype) + torch.zeros_like(x)
-    for i in range(r):
-        out = out + weight[i].to(x.dtype) * y.pow(r - i)
-    return out
-
-
-def polynorm_reference(
-    x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float = EPS
-) -> torch.Tensor:
-    """sum_{i} weight[i] * N(x**(r - i)) + bias, N the RMS norm over the last dim; the plain formula."""
-    r = weight.shape[0]
-    out = bias.to(x.dtype) + torch.zeros_like(x)
-    for i in range(r):
-        out = out + weight[i].to(x.dtype) * rms_normalize(x.pow(r - i), eps)
-    return out
 
 
 def _plain_formula(impl: str) -> bool:

@@ -88,6 +88,11 @@ def train_config(size: str, **overrides: object) -> TrainConfig:
     return TrainConfig(**{**fields, **given})
 
 
+#: Steps per session run before the throughput clock starts (their time, which includes torch.compile's
+#: first compilations, is ``TrainResult.warmup_s``). At most half of the session's steps.
+THROUGHPUT_WARMUP_STEPS = 3
+
+
 def learning_rate(step: int, cfg: TrainConfig) -> float:
     """Linear warmup over ``warmup_steps``, then cosine from ``lr`` to ``min_lr_ratio * lr`` at ``steps``."""
     if step < cfg.warmup_steps:
@@ -150,8 +155,9 @@ class TrainResult:
     tokens: int
     train_losses: list[float] = field(repr=False)
     val_losses: list[tuple[int, float]]
-    tokens_per_s: float
-    train_s: float  # seconds spent in training steps (all sessions), excluding eval and checkpoints
+    tokens_per_s: float  # after the warm-up steps (compile excluded)
+    train_s: float  # seconds spent in training steps (all sessions), excluding eval, checkpoints, warm-up
+    warmup_s: float = 0.0  # this session's first THROUGHPUT_WARMUP_STEPS steps (torch.compile happens here)
 
     @property
     def train_loss(self) -> float:
@@ -219,6 +225,7 @@ def train_lm(
     )
     data_gen = torch.Generator().manual_seed(tcfg.seed + 1)
     step, train_losses, val_losses, tokens_before, time_before = 0, [], [], 0, 0.0
+    timed_before = 0
     if resume and checkpoint is not None and checkpoint.exists():
         state = load_checkpoint(checkpoint)
         check_config(checkpoint, state, wanted)
@@ -231,6 +238,7 @@ def train_lm(
         step, train_losses = state["step"], list(state["train_losses"])
         val_losses = [tuple(v) for v in state["val_losses"]]
         tokens_before, time_before = state["tokens"], state["train_time"]
+        timed_before = state.get("timed_tokens", tokens_before)  # tokens after warm-up, earlier sessions
     elif checkpoint is not None and checkpoint.exists():
         raise ConfigError(
             f"checkpoint {checkpoint} exists; pass --resume to continue it or use another --out"
@@ -266,11 +274,13 @@ def train_lm(
                 "val_losses": val_losses,
                 "tokens": tokens_before + (step - start) * tokens_per_step,
                 "train_time": time_before + train_time,
+                "timed_tokens": timed_before + max(0, step - start - warm) * tokens_per_step,
             },
         )
 
     start, train_time, pending = step, 0.0, []  # train_time: this session's seconds in training steps
     end = tcfg.steps if stop_after is None else min(tcfg.steps, stop_after)
+    warm, warmup_s = min(THROUGHPUT_WARMUP_STEPS, (end - start) // 2), 0.0  # clock starts after `warm` steps
     t0 = time.perf_counter()
     while step < end:
         for group in optimizer.param_groups:
@@ -284,6 +294,10 @@ def train_lm(
         optimizer.zero_grad(set_to_none=True)
         pending.append(loss.detach())
         step += 1
+        if warm and step - start == warm:  # end of warm-up: its time (compile included) is reported apart
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            warmup_s, train_time, t0 = train_time + time.perf_counter() - t0, 0.0, time.perf_counter()
         if step % log_interval == 0 or step % tcfg.eval_interval == 0 or step == end:
             train_losses.extend(_mean_over_ranks(torch.stack(pending), dist).tolist())
             pending = []
@@ -294,13 +308,14 @@ def train_lm(
                 val_losses.append((step, evaluate(model, corpus, cfg, tcfg, device, dist)))
             if log is not None and dist.main:
                 val = f" val {val_losses[-1][1]:.4f}" if val_losses and val_losses[-1][0] == step else ""
-                rate = (step - start) * tokens_per_step / max(train_time, 1e-9)
+                rate = max(0, step - start - warm) * tokens_per_step / max(train_time, 1e-9)
                 log(f"{label} step {step}/{tcfg.steps} loss {train_losses[-1]:.4f}{val} tok/s {rate:,.0f}")
             if step % interval == 0 or step == end:
                 save()
             t0 = time.perf_counter()
     tokens = tokens_before + (step - start) * tokens_per_step
     total_time = time_before + train_time
+    timed_tokens = timed_before + max(0, step - start - warm) * tokens_per_step
     result = TrainResult(
         params=count_params(model),
         ffn_params=ffn_params(cfg) * cfg.n_layer,
@@ -308,7 +323,8 @@ def train_lm(
         tokens=tokens,
         train_losses=train_losses,
         val_losses=val_losses,
-        tokens_per_s=tokens / total_time if total_time > 0 else 0.0,
+        tokens_per_s=timed_tokens / total_time if total_time > 0 else 0.0,
         train_s=total_time,
+        warmup_s=warmup_s,
     )
     return model, result

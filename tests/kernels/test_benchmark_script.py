@@ -29,3 +29,20 @@ def test_quick_benchmark_json(capsys):
     assert doc["results"]["polynorm_fused"]["saved_input_multiples"] < 1.1
     assert doc["results"]["polynorm_reference"]["saved_input_multiples"] >= 3
     assert "skipped" in doc["results"]["polynorm_reference_compiled"]["error"]
+
+
+def test_gpu_check_fails_fast_without_cuda(capsys, tmp_path):
+    import pytest
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("checks the no-CUDA path")
+    path = SCRIPT.parent / "gpu_check.py"
+    spec = importlib.util.spec_from_file_location("gpu_check", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--out", str(tmp_path / "s.json")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "gpu_check: no CUDA device (torch.cuda.is_available() is False); run it on a GPU machine"
+    ]
+    assert not (tmp_path / "s.json").exists()

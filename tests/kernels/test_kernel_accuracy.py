@@ -36,19 +36,46 @@ def test_kernel_matches_float64_reference(name, dtype, shape, order):
 
 
 @pytest.mark.parametrize("name", sorted(KERNELS))
-def test_output_and_grad_dtypes_follow_input_and_params(name):
-    kernel, _ = KERNELS[name]
-    x = torch.randn(4, 9, dtype=torch.bfloat16, requires_grad=True)
+@pytest.mark.parametrize(
+    ("x_dtype", "bias_dtype", "out_dtype"),
+    [
+        (torch.bfloat16, torch.float64, torch.float64),
+        (torch.bfloat16, torch.float32, torch.float32),  # the official module with fp32 params, bf16 input
+        (torch.float16, torch.float32, torch.float32),
+        (torch.float32, torch.bfloat16, torch.float32),
+        (torch.float64, torch.float32, torch.float64),
+    ],
+    ids=str,
+)
+def test_output_dtype_follows_type_promotion_like_the_official_module(name, x_dtype, bias_dtype, out_dtype):
+    """Output dtype = x's promoted with the (1,)-shaped bias's (as in ``... + self.bias``); grads keep
+    their input's dtype. The plain formula agrees."""
+    kernel, reference = KERNELS[name]
+    x = torch.randn(4, 9, dtype=x_dtype, requires_grad=True)
     weight = torch.full((3,), 1 / 3, requires_grad=True)
-    bias = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    bias = torch.zeros(1, dtype=bias_dtype, requires_grad=True)
     y = kernel(x, weight, bias)
     y.sum().backward()
     assert (y.dtype, x.grad.dtype, weight.grad.dtype, bias.grad.dtype) == (
-        torch.bfloat16,
-        torch.bfloat16,
+        out_dtype,
+        x_dtype,
         torch.float32,
-        torch.float64,
+        bias_dtype,
     )
+    assert reference(x, weight, bias).dtype == out_dtype
+
+
+@pytest.mark.parametrize("name", sorted(KERNELS))
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=str)
+def test_zero_d_and_width_one_like_the_reference(name, dtype):
+    """A 0-d x gives shape (1,) like the plain formula (bias broadcast); width-1 rows agree too."""
+    kernel, reference = KERNELS[name]
+    weight, bias = torch.tensor([0.5, -1.0, 2.0], dtype=dtype), torch.tensor([0.25], dtype=dtype)
+    for x in (torch.tensor(1.7, dtype=dtype), torch.tensor([[-0.3], [2.0], [0.0]], dtype=dtype)):
+        grad = torch.ones(torch.broadcast_shapes(x.shape, (1,)), dtype=dtype)
+        errors = compare_to_reference(kernel, reference, x, weight, bias, grad)
+        assert kernel(x, weight, bias).shape == reference(x, weight, bias).shape
+        assert errors.within_tolerance(), errors
 
 
 @pytest.mark.parametrize("name", sorted(KERNELS))

@@ -31,7 +31,7 @@ def test_kernel_saves_one_input_sized_tensor(name, dtype):
     saved = _saved_numels(KERNELS[name], x)
     assert sum(n == x.numel() for n in saved) == 1
     small = [n for n in saved if n != x.numel()]
-    assert sum(small) <= 16 * 3 + 3  # r_p per row (PolyNorm) and the r weights
+    assert sum(small) <= 16 * (3 + 1) + 3 + 1  # rho_p and 1/m per row (PolyNorm), the r weights, the bias
 
 
 @pytest.mark.parametrize("name", sorted(KERNELS))

@@ -66,14 +66,14 @@ def test_fp16_kernel_backward_finite_at_large_values():
     assert torch.isfinite(x.grad).all()
 
 
-def test_fp32_statistics_overflow_past_fp32_threshold():
-    """Known limit: the statistics are float32 for float32 input, so past 2.6e6 (r = 3) r_3 becomes 0.
-
-    Below the threshold r_3 is positive; above it mean(x**6) = inf and r_3 = 0 (the x**3 term vanishes).
-    """
+def test_fp32_statistics_finite_past_fp32_threshold():
+    """Fixed limit: r_3 used to become 0 past 2.6e6 (mean(x**6) = inf in float32) and the x**3 term
+    vanished; rows are now scaled by a power of two >= max |x| first, so the statistics stay finite."""
     weight, bias = torch.full((3,), 1 / 3), torch.zeros(1)
     t = overflow_threshold(torch.float32, 3)
-    _, rstat_below = polynorm_forward_torch(torch.tensor([[0.5 * t, 1.0]]), weight, bias, 1e-6)
-    _, rstat_above = polynorm_forward_torch(torch.tensor([[2.0 * t, 1.0]]), weight, bias, 1e-6)
-    assert rstat_below[0, 2] > 0
-    assert rstat_above[0, 2] == 0
+    for value in (0.5 * t, 2.0 * t, 1e30):
+        x = torch.tensor([[value, 1.0, -0.25 * value]])
+        out, stats = polynorm_forward_torch(x, weight, bias, 1e-6)
+        assert torch.isfinite(stats).all() and (stats[0, :3] > 0).all()
+        truth = _truth(x, weight, bias)
+        assert ((out.double() - truth).abs() / (1 + truth.abs())).max() <= tolerance(torch.float32)
