@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from typing import Any
 
@@ -22,9 +23,24 @@ def parse_int(value: str, field: str, minimum: int = 1) -> int:
     try:
         v = int(value.strip())
     except ValueError:
-        raise ConfigError(f"{field}: not an integer: {value.strip()!r}") from None
+        raise ConfigError(f"{field}: not an integer: {value.strip()[:40]!r}") from None
     if v < minimum:
         raise ConfigError(f"{field}: {v} must be >= {minimum}")
+    return v
+
+
+def parse_float(value: str, field: str, minimum: float | None = None, exclusive_min: bool = False) -> float:
+    """'1e-3' -> 0.001: a finite float, checked >= minimum (> with ``exclusive_min``); ConfigError naming the
+    field otherwise (NaN, inf, text, out of range)."""
+    text = str(value).strip()
+    try:
+        v = float(text)
+    except ValueError:
+        raise ConfigError(f"{field}: not a number: {text[:40]!r}") from None
+    if not math.isfinite(v):
+        raise ConfigError(f"{field}: {text[:40]!r} is not a finite number")
+    if minimum is not None and (v <= minimum if exclusive_min else v < minimum):
+        raise ConfigError(f"{field}: {v} must be {'>' if exclusive_min else '>='} {minimum}")
     return v
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from polyapprox.core.limits import check
 from polyapprox.errors import InvalidDataError
 
 #: Default cap on the standard-library corpus (bytes): loads in well under a second.
@@ -97,6 +98,8 @@ def path_documents(path: str | Path) -> list[Document]:
         raise InvalidDataError(f"data: {path}: no such file or folder")
     if path.is_file():
         files = [path]
+    elif not path.is_dir():
+        raise InvalidDataError(f"data: {str(path)[-80:]}: not a regular file or folder")
     else:
         files = sorted(
             (
@@ -108,6 +111,8 @@ def path_documents(path: str | Path) -> list[Document]:
         )
         if not files:
             raise InvalidDataError(f"data: {path}: folder holds no files")
+    total = sum(p.stat().st_size for p in files)  # the corpus is held in memory about twice (bytes + tokens)
+    check("memory_mb", -(-2 * total // 2**20), f"memory for the {total:,} bytes of text in --data, in MB")
     docs = []
     for p in files:
         data = p.read_bytes()

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from polyapprox.core.limits import check
 from polyapprox.errors import ConfigError, InvalidDataError
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
@@ -90,10 +91,12 @@ def load_data_file(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """x (P, d), y (P,) from ``.npz`` (arrays ``x`` and ``y``) or ``.csv`` (last column y; optional header)."""
     path = Path(path)
     if not path.is_file():
-        raise InvalidDataError(f"data: no such file {str(path)!r}")
+        raise InvalidDataError(f"data: no such file {str(path)[-80:]!r}")
+    check("file_bytes", path.stat().st_size, f"bytes in --data {path.name[-40:]}")
     try:
         if path.suffix == ".npz":
-            with np.load(path, allow_pickle=False) as z:
+            _check_npz_size(path)
+            with np.load(path, allow_pickle=False) as z:  # no pickled objects: arrays only
                 if "x" not in z or "y" not in z:
                     raise InvalidDataError(f"data: {path.name} must hold arrays 'x' and 'y' (has {sorted(z)})")
                 x, y = np.asarray(z["x"], dtype=np.float64), np.asarray(z["y"], dtype=np.float64)
@@ -122,6 +125,18 @@ def load_data_file(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
             idx = ", ".join(str(int(i)) for i in bad[0])
             raise InvalidDataError(f"data: {name}[{idx}] is {a[tuple(bad[0])]} (NaN/inf not allowed)")
     return x, y
+
+
+def _check_npz_size(path: Path) -> None:
+    """LimitError (``memory_mb``) if the arrays of an .npz file would unpack to too much memory."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(info.file_size for info in z.infolist())
+    except zipfile.BadZipFile:
+        raise InvalidDataError(f"data: {path.name[-40:]}: not an .npz (zip) file") from None
+    check("memory_mb", -(-unpacked // 2**20), f"memory for the {unpacked:,} unpacked bytes of {path.name[-40:]}, in MB")
 
 
 def _is_number(s: str) -> bool:
@@ -241,9 +256,22 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig, progress: Progre
 
     with torch.no_grad():
         tl = float(loss_on(xt, yt))
+    _check_finite(model, tl)
     return TrainResult(train_loss=tl, val_loss=float(best["val"]), init_val_loss=init_val, adam_steps=adam_done,
                        lbfgs_steps=lbfgs_done, best_phase=str(best["phase"]),
                        seconds=time.perf_counter() - t0)
+
+
+def _check_finite(model: nn.Module, train_loss: float) -> None:
+    """InvalidDataError if the returned (best-validation) model has a non-finite weight or training loss.
+
+    Keep-best makes this unreachable from diverging steps (a NaN step is never the best); it guards the
+    results against data whose scale overflows float arithmetic."""
+    for name, p in model.named_parameters():
+        if not bool(torch.isfinite(p).all()):
+            raise InvalidDataError(f"train: weight {name} is NaN or inf after training (lr too large?)")
+    if not math.isfinite(train_loss):
+        raise InvalidDataError(f"train: training loss is {train_loss} (data too large for the dtype?)")
 
 
 def _finite_or_inf(v: float) -> float:

@@ -25,13 +25,14 @@ from typing import Any, TextIO
 import numpy as np
 import torch
 
+from polyapprox.core.limits import check
 from polyapprox.core.results import provenance, read_json, write_json
 from polyapprox.errors import ConfigError, InvalidDataError
 from polyapprox.nn import ACTIVATIONS
 from polyapprox.train import ffn_adapters as adapt
 from polyapprox.train.ffn import Dataset, TrainConfig, load_data_file, numpy_callable, sample_dataset, split_dataset
 from polyapprox.train.ffn import train as train_model
-from polyapprox.train.ffn_model import FFN, init_ffn_, param_counts
+from polyapprox.train.ffn_model import FFN, GATED, init_ffn_, param_counts, plain_param_count
 
 RESULTS_FORMAT = "polyapprox.ffn-sweep"
 RESULTS_NAME = "results.json"
@@ -68,10 +69,36 @@ class SweepConfig:
         for name in ("seeds", "depth", "order", "n_train", "n_val", "construction_n"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}: {getattr(self, name)} must be >= 1")
+        self._check_limits()
         if self.init not in ("random", "construct"):
             raise ConfigError(f"init: unknown {self.init!r}; choose from random, construct")
         if self.init == "construct" and self.data is not None:
             raise ConfigError("init: construct needs a target function, not --data")
+
+    def _check_limits(self) -> None:
+        """Every declared size against ``polyapprox.core.limits``, then the memory estimate, before any work."""
+        for w in self.widths:
+            check("width", w, "width of one trained FFN (--widths)")
+        for n in self.grids or ():
+            check("grid", n, "grid size N of the reference construction (--grids)")
+        if self.dim is not None:
+            check("dim", self.dim, "input dimension (--dim)")
+        check("layers", self.depth, "hidden layers (--depth)")
+        check("exponent", self.order, "PolyReLU / PolyNorm order (--order)")
+        check("exponent", self.construction_n, "order n of the reference construction (--construction-n)")
+        check("points", self.n_train + self.n_val, "training + validation points")
+        need = self.memory_bytes()
+        check("memory_mb", -(-need // 2**20), f"estimated memory of the widest point ({need:,} bytes), in MB")
+
+    def memory_bytes(self) -> int:
+        """A rough estimate of the widest point's memory: activations of all training points kept for the
+        backward pass (about order + 4 values per hidden unit, doubled with gated units), and the parameters
+        with their gradient, two Adam moments and L-BFGS's 2 x 50 history vectors."""
+        width, item = max(self.widths), 8 if self.train.dtype == "float64" else 4
+        gate = 2 if any(a in GATED for a in self.activations) else 1
+        per_point = gate * width * self.depth * (self.order + 4)
+        params = 2 * plain_param_count(self.dim or 1, width, self.depth)
+        return item * ((self.n_train + self.n_val) * per_point + 104 * params)
 
     def fingerprint(self) -> dict[str, Any]:
         """The fields a resumed sweep must share with the stored one (lists of points and device excluded)."""

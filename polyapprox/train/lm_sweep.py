@@ -7,6 +7,7 @@ continue from their checkpoints; without it an ``out`` that already holds result
 
 from __future__ import annotations
 
+import math
 import platform
 import sys
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from polyapprox.train.lm_scaling import fit_power_law
 from polyapprox.train.lm_train import (
     DistInfo,
     TrainResult,
+    check_memory,
     dist_from_env,
     init_distributed,
     resolve_device,
@@ -58,6 +60,14 @@ class SweepConfig:
         for s in self.sizes:
             if s not in SIZES:
                 raise ConfigError(f"sizes: unknown {s!r}; choose from {', '.join(SIZES)}")
+        for name in ("steps", "batch_size"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                raise ConfigError(f"{name}: {str(value)[:40]} must be an integer >= 1")
+        if self.lr is not None and not (isinstance(self.lr, (int, float)) and 0 < self.lr < math.inf):
+            raise ConfigError(f"lr: {str(self.lr)[:40]} must be a finite number > 0")
+        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
+            raise ConfigError(f"seed: {str(self.seed)[:40]} must be an integer in [0, 2^63)")
 
 
 def _provenance(device: torch.device, dist: DistInfo) -> dict[str, Any]:
@@ -150,6 +160,7 @@ def run_sweep(
             tcfg = train_config(
                 size, steps=sweep.steps, batch_size=sweep.batch_size, lr=sweep.lr, seed=sweep.seed
             )
+            check_memory(cfg, tcfg, device)
             wanted = {"model": cfg.to_dict(), "train": asdict(tcfg), "data": corpus.sha256}
             done = previous.get((act, size))
             if done is not None:

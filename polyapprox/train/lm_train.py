@@ -23,11 +23,22 @@ from pathlib import Path
 
 import torch
 
-from polyapprox.errors import ConfigError
-from polyapprox.train.checkpoint import check_config, load_checkpoint, save_checkpoint
+from polyapprox.core.limits import check
+from polyapprox.errors import ConfigError, InvalidDataError
+from polyapprox.train.checkpoint import restore_checkpoint, save_checkpoint
 from polyapprox.train.data import Corpus, check_length, sample_batch
 from polyapprox.train.device import resolve_device as _resolve_device
 from polyapprox.train.lm import LMConfig, build_model, count_params, ffn_params, lm_loss, param_groups
+
+#: Float fields of :class:`TrainConfig`: (test, range as text). NaN and inf fail every test.
+_FLOAT_FIELDS: dict[str, tuple[Callable[[float], bool], str]] = {
+    "lr": (lambda v: 0 < v < math.inf, "> 0"),
+    "grad_clip": (lambda v: 0 < v < math.inf, "> 0"),
+    "weight_decay": (lambda v: 0 <= v < math.inf, ">= 0"),
+    "min_lr_ratio": (lambda v: 0 <= v <= 1, "in [0, 1]"),
+    "beta1": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "beta2": (lambda v: 0 <= v < 1, "in [0, 1)"),
+}
 
 
 @dataclass(frozen=True)
@@ -52,8 +63,15 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"{name}: {value!r} must be an integer >= 1")
-        if self.warmup_steps < 0 or not self.lr > 0:
-            raise ConfigError(f"lr / warmup_steps: {self.lr!r} / {self.warmup_steps!r} must be > 0 / >= 0")
+        if not isinstance(self.warmup_steps, int) or self.warmup_steps < 0:
+            raise ConfigError(f"warmup_steps: {self.warmup_steps!r} must be an integer >= 0")
+        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
+            raise ConfigError(f"seed: {self.seed!r} must be an integer in [0, 2^63)")
+        for name, (ok, shown) in _FLOAT_FIELDS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok(value):
+                raise ConfigError(f"{name}: {value!r} must be a finite number {shown}")
+
 
 
 #: Training presets per model size: (steps, batch_size, lr, warmup_steps). ``tiny`` is sized so that all six
@@ -91,6 +109,33 @@ def train_config(size: str, **overrides: object) -> TrainConfig:
 #: Steps per session run before the throughput clock starts (their time, which includes torch.compile's
 #: first compilations, is ``TrainResult.warmup_s``). At most half of the session's steps.
 THROUGHPUT_WARMUP_STEPS = 3
+
+
+def memory_bytes(cfg: LMConfig, tcfg: TrainConfig) -> int:
+    """A rough estimate of one process's training memory: float32 weights, gradients and two AdamW moments,
+    activations kept for the backward pass (about 12 d + 3 h values per token and layer; attention goes
+    through ``scaled_dot_product_attention``, which keeps no T x T scores) and the logits with their
+    gradient."""
+    per_layer = 4 * cfg.d_model**2 + ffn_params(cfg)
+    weights = cfg.n_layer * per_layer + 2 * cfg.vocab_size * cfg.d_model
+    tokens = tcfg.batch_size * cfg.context
+    per_token = cfg.n_layer * (12 * cfg.d_model + 3 * cfg.ffn_hidden) + 3 * cfg.vocab_size
+    return 4 * (4 * weights + tokens * per_token) + 8 * tokens
+
+
+def check_memory(cfg: LMConfig, tcfg: TrainConfig, device: torch.device) -> None:
+    """Refuse a run too big for the machine before any allocation: on the CPU, :func:`memory_bytes` against
+    the limit ``memory_mb`` (LimitError); on a GPU, the host-side batches against that limit and
+    :func:`memory_bytes` against the GPU's memory (ConfigError)."""
+    need = memory_bytes(cfg, tcfg)
+    host = need if device.type == "cpu" else 16 * tcfg.batch_size * (cfg.context + 1)
+    check("memory_mb", -(-host // 2**20), f"estimated memory of training {cfg.activation} "
+          f"d={cfg.d_model} with batch {tcfg.batch_size} ({host:,} bytes), in MB")
+    if device.type == "cuda":
+        have = torch.cuda.get_device_properties(device).total_memory
+        if need > have:
+            raise ConfigError(f"batch_size: {tcfg.batch_size} needs about {need:,} bytes on {device}, "
+                              f"which has {have:,}")
 
 
 def learning_rate(step: int, cfg: TrainConfig) -> float:
@@ -192,6 +237,24 @@ def evaluate(
     return float(_mean_over_ranks(torch.stack(losses).mean(), dist))
 
 
+def _finite_losses(losses: list[float], before: int, what: str = "loss") -> list[float]:
+    """``losses`` (of steps ``before + 1, ...``) if all finite, else InvalidDataError naming the first bad step."""
+    for i, v in enumerate(losses):
+        if not math.isfinite(v):
+            shown = "NaN" if math.isnan(v) else v
+            raise InvalidDataError(f"{what} became {shown} at step {before + i + 1} (lr too large?); "
+                                   "no checkpoint or result written for this step")
+    return losses
+
+
+def check_finite_weights(model: torch.nn.Module, step: int) -> None:
+    """InvalidDataError if any parameter of ``model`` is NaN or inf (after ``step`` steps)."""
+    for name, p in model.named_parameters():
+        if not bool(torch.isfinite(p).all()):
+            raise InvalidDataError(f"weights became non-finite at step {step} ({name}; lr too large?); "
+                                   "no checkpoint or result written for this step")
+
+
 def _stderr(msg: str) -> None:
     sys.stderr.write(msg + "\n")
     sys.stderr.flush()
@@ -218,6 +281,7 @@ def train_lm(
     ``checkpoint_interval`` defaults to ``tcfg.eval_interval``. Only rank 0 writes and logs.
     """
     check_length(corpus, cfg.context)
+    check_memory(cfg, tcfg, device)
     wanted = {"model": cfg.to_dict(), "train": asdict(tcfg), "data": corpus.sha256}
     model = build_model(cfg, tcfg.seed).to(device)
     optimizer = torch.optim.AdamW(
@@ -226,19 +290,11 @@ def train_lm(
     data_gen = torch.Generator().manual_seed(tcfg.seed + 1)
     step, train_losses, val_losses, tokens_before, time_before = 0, [], [], 0, 0.0
     timed_before = 0
-    if resume and checkpoint is not None and checkpoint.exists():
-        state = load_checkpoint(checkpoint)
-        check_config(checkpoint, state, wanted)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        data_gen.set_state(state["data_generator"])
-        torch.set_rng_state(state["torch_rng"])
-        if device.type == "cuda" and state.get("cuda_rng") is not None:
-            torch.cuda.set_rng_state(state["cuda_rng"], device)
-        step, train_losses = state["step"], list(state["train_losses"])
-        val_losses = [tuple(v) for v in state["val_losses"]]
-        tokens_before, time_before = state["tokens"], state["train_time"]
-        timed_before = state.get("timed_tokens", tokens_before)  # tokens after warm-up, earlier sessions
+    if resume and checkpoint is not None and (checkpoint.exists() or checkpoint.is_symlink()):
+        done = restore_checkpoint(checkpoint, wanted, tcfg.steps, model, optimizer, data_gen, device)
+        step, train_losses, val_losses = done.step, done.train_losses, done.val_losses
+        tokens_before, time_before = done.tokens, done.train_time
+        timed_before = done.timed_tokens
     elif checkpoint is not None and checkpoint.exists():
         raise ConfigError(
             f"checkpoint {checkpoint} exists; pass --resume to continue it or use another --out"
@@ -260,6 +316,7 @@ def train_lm(
     def save() -> None:
         if checkpoint is None or not dist.main:
             return
+        check_finite_weights(model, step)  # never write a checkpoint with non-finite weights
         save_checkpoint(
             checkpoint,
             {
@@ -299,13 +356,15 @@ def train_lm(
                 torch.cuda.synchronize(device)
             warmup_s, train_time, t0 = train_time + time.perf_counter() - t0, 0.0, time.perf_counter()
         if step % log_interval == 0 or step % tcfg.eval_interval == 0 or step == end:
-            train_losses.extend(_mean_over_ranks(torch.stack(pending), dist).tolist())
+            train_losses.extend(_finite_losses(_mean_over_ranks(torch.stack(pending), dist).tolist(),
+                                               len(train_losses)))
             pending = []
             if device.type == "cuda":
                 torch.cuda.synchronize(device)
             train_time += time.perf_counter() - t0
             if step % tcfg.eval_interval == 0 or step == tcfg.steps:
                 val_losses.append((step, evaluate(model, corpus, cfg, tcfg, device, dist)))
+                _finite_losses([val_losses[-1][1]], step - 1, "validation loss")
             if log is not None and dist.main:
                 val = f" val {val_losses[-1][1]:.4f}" if val_losses and val_losses[-1][0] == step else ""
                 rate = max(0, step - start - warm) * tokens_per_step / max(train_time, 1e-9)
@@ -313,6 +372,7 @@ def train_lm(
             if step % interval == 0 or step == end:
                 save()
             t0 = time.perf_counter()
+    check_finite_weights(model, step)
     tokens = tokens_before + (step - start) * tokens_per_step
     total_time = time_before + train_time
     timed_tokens = timed_before + max(0, step - start - warm) * tokens_per_step
