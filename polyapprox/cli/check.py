@@ -82,16 +82,6 @@ def _positive(value: str | None, field: str, kind: type) -> Any:
     return v
 
 
-def _parse(parse_expression: Any, text: str, syms: Any) -> Any:
-    """parse_expression, with tokenizer errors (e.g. an unclosed bracket) also turned into ExpressionError."""
-    import tokenize
-
-    try:
-        return parse_expression(text, syms)
-    except tokenize.TokenError:
-        raise ExpressionError(f"expression {text!r}: cannot parse (unbalanced brackets)") from None
-
-
 def _check(args: argparse.Namespace) -> int:
     from polyapprox.backends.sympy_expr import default_symbols
     from polyapprox.core import netjson
@@ -107,7 +97,7 @@ def _check(args: argparse.Namespace) -> int:
                               f"the network takes {net.in_dim} inputs")
     if len(args.equals) != net.out_dim:
         raise ExpressionError(f"equals: {len(args.equals)} expressions, the network has {net.out_dim} outputs")
-    exprs = [_parse(parse_expression, e, syms) for e in args.equals]
+    exprs = [parse_expression(e, syms) for e in args.equals]
     domain = parse_domain(args.domain, net.in_dim) if args.domain is not None else None
     cert = prove_equal(net, exprs if len(exprs) > 1 else exprs[0], symbols=syms, domain=domain,
                        timeout=timeout, max_regions=max_regions, method=args.method)
