@@ -11,7 +11,7 @@ import argparse
 from fractions import Fraction
 from typing import Any
 
-from polyapprox.cli._io import emit
+from polyapprox.cli._io import emit, parse_number
 from polyapprox.errors import ConfigError, ExpressionError
 
 EPILOG = """\
@@ -44,13 +44,6 @@ def add_parsers(subparsers: Any) -> None:
     p.set_defaults(func=_check)
 
 
-def _rational(text: str, field: str) -> Fraction:
-    try:
-        return Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
-        raise ConfigError(f"{field}: not a rational number: {text.strip()!r}") from None
-
-
 def parse_domain(text: str, d: int) -> list[tuple[Fraction, Fraction]]:
     """'lo,hi;lo,hi' (or one 'lo,hi' for every variable) -> [(lo, hi), ...], lo < hi, exact rationals."""
     parts = text.split(";")
@@ -63,7 +56,7 @@ def parse_domain(text: str, d: int) -> list[tuple[Fraction, Fraction]]:
         ends = part.split(",")
         if len(ends) != 2:
             raise ConfigError(f"domain: interval {i + 1} {part.strip()!r} is not 'lo,hi'")
-        lo, hi = (_rational(e, f"domain interval {i + 1}") for e in ends)
+        lo, hi = (parse_number(e, f"domain interval {i + 1}") for e in ends)
         if not lo < hi:
             raise ConfigError(f"domain: interval {i + 1} needs lo < hi, got {lo}, {hi}")
         box.append((lo, hi))

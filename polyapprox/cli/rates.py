@@ -17,6 +17,8 @@ import argparse
 import time
 from typing import Any
 
+from polyapprox.cli._io import seed_flag
+
 
 def default_sizes(d: int, n: int, method: str) -> tuple[int, ...]:
     """Default grid sizes, chosen so that one run takes < 30 s on 2 cores for d <= 2, n <= 4 (measured).
@@ -43,7 +45,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--method", default="polyrelu", help="polyrelu (Theorem 3) | relu (Yarotsky) | relu2 (B-spline)")
     p.add_argument("--sizes", default=None, help="grid sizes N, e.g. 8,16,32 (default by dimension)")
     p.add_argument("--smoothness", default="analytic", help="declared smoothness of an expression target")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_flag(), default=0, help="random seed, 0 .. 2**32-1 (default 0)")
     p.add_argument("--out", default=None, help="folder for results.json, plots and networks")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=run_rates)
