@@ -65,6 +65,9 @@ _REFUSED = {
     ast.Yield: "yield", ast.YieldFrom: "yield",
 }
 
+#: refused wherever they appear (tuples, comparisons and and/or are allowed inside Piecewise only)
+_NEVER = frozenset(_REFUSED) - {ast.Tuple, ast.Compare, ast.BoolOp}
+
 
 def quote(text: str) -> str:
     """``text`` quoted for a one-line message: at most ~60 characters of it."""
@@ -172,13 +175,16 @@ def _bracket_depth(text: str) -> int:
 
 
 def _measure(tree: ast.Expression, where: str) -> None:
-    """Nesting depth (a chain ``a + b - c`` or ``a * b / c`` is one level) and node count, without recursion."""
+    """Nesting depth (a chain ``a + b - c`` or ``a * b / c`` is one level) and node count, without recursion;
+    constructs never allowed anywhere (attributes, lambdas, ...) are refused here, before anything is built."""
     cap_depth, cap_nodes = limit("expr_depth"), limit("expr_nodes")
     nodes = 0
     stack: list[tuple[ast.AST, int]] = [(tree.body, 1)]
     while stack:
         node, depth = stack.pop()
         nodes += isinstance(node, ast.expr)
+        if type(node) in _NEVER:
+            raise ExpressionError(f"{where}: {_REFUSED[type(node)]} not allowed")
         if depth > cap_depth or nodes > cap_nodes:
             check("expr_depth", depth, f"{where}: {LIMITS['expr_depth'].meaning}")
             check("expr_nodes", nodes, f"{where}: {LIMITS['expr_nodes'].meaning}")
