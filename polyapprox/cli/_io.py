@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import json
-import math
+import re
 import sys
-from typing import Any
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any, TypeVar
 
+from polyapprox.core.limits import LIMITS, check
 from polyapprox.errors import ConfigError
+
+T = TypeVar("T")
+#: largest --seed (numpy and torch both accept it)
+SEED_MAX = 2 ** 32 - 1
+#: '3', '-0.25', '1.5e-3', '.5', '1/3', '-2/4': a decimal (optional exponent) or an integer ratio
+_NUMBER = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?(?:/([0-9]+))?")
 
 
 def emit(payload: dict[str, Any], as_json: bool, text: str | None = None) -> None:
@@ -18,30 +28,77 @@ def emit(payload: dict[str, Any], as_json: bool, text: str | None = None) -> Non
         sys.stdout.write((text if text is not None else json.dumps(payload, indent=2, default=str)) + "\n")
 
 
-def parse_int(value: str, field: str, minimum: int = 1) -> int:
-    """'8' -> 8, checked >= minimum; ConfigError naming the field otherwise (one-line exit 2 in the CLI)."""
+def _shown(value: str) -> str:
+    """The offending flag value, quoted, at most ~60 characters."""
+    text = value.strip()
+    return repr(text if len(text) <= 60 else text[:60] + "...")
+
+
+def parse_number(value: str, field: str, low: Fraction | int | None = None, high: Fraction | int | None = None,
+                 above: bool = False) -> Fraction:
+    """The one reader of numeric flags: '0.25', '-1/2', '3', '1e-3' -> an exact Fraction, finite, at most
+    ``literal_digits`` digits (checked before converting), and within [low, high] ((low, high] if ``above``).
+    ConfigError / LimitError naming the field otherwise (one-line exit 2 in the CLI)."""
+    m = _NUMBER.fullmatch(value.strip())
+    if not m or not (m.group(2) or m.group(3)) or m.group(5) and (m.group(3) is not None or m.group(4)):
+        raise ConfigError(f"{field}: not a rational number: {_shown(value)}")
+    sign, whole, frac, exp, den = m.group(1), m.group(2), m.group(3) or "", m.group(4) or "0", m.group(5)
+    size = len(m.group(4) or "") + len(whole) + len(frac) + len(den or "")
+    check("literal_digits", size, f"{field}: digits in the number")
+    shift = int(exp) - len(frac)
+    check("literal_digits", len((whole + frac).lstrip("0")) + abs(shift), f"{field}: digits in the number")
+    if den is not None and int(den) == 0:
+        raise ConfigError(f"{field}: division by zero in {_shown(value)}")
+    number = Fraction(int(sign + (whole + frac or "0"))) * Fraction(10) ** shift / int(den or 1)
+    _in_range(number, field, low, high, above)
+    return number
+
+
+def _in_range(v: Fraction | int, field: str, low: Fraction | int | None, high: Fraction | int | None,
+              above: bool) -> None:
+    if low is not None and (v <= low if above else v < low):
+        raise ConfigError(f"{field}: {v} must be {'>' if above else '>='} {low}")
+    if high is not None and v > high:
+        raise ConfigError(f"{field}: {v} must be <= {high}")
+
+
+def parse_int(value: str, field: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """'8' -> 8, checked minimum <= v <= maximum; ConfigError naming the field otherwise (one-line exit 2)."""
+    text = value.strip()
+    check("literal_digits", len(text), f"{field}: {LIMITS['literal_digits'].meaning}")
     try:
-        v = int(value.strip())
+        v = int(text)
     except ValueError:
-        raise ConfigError(f"{field}: not an integer: {value.strip()[:40]!r}") from None
-    if v < minimum:
-        raise ConfigError(f"{field}: {v} must be >= {minimum}")
+        raise ConfigError(f"{field}: not an integer: {_shown(text)}") from None
+    _in_range(v, field, minimum, maximum, False)
     return v
 
 
-def parse_float(value: str, field: str, minimum: float | None = None, exclusive_min: bool = False) -> float:
-    """'1e-3' -> 0.001: a finite float, checked >= minimum (> with ``exclusive_min``); ConfigError naming the
-    field otherwise (NaN, inf, text, out of range)."""
-    text = str(value).strip()
-    try:
-        v = float(text)
-    except ValueError:
-        raise ConfigError(f"{field}: not a number: {text[:40]!r}") from None
-    if not math.isfinite(v):
-        raise ConfigError(f"{field}: {text[:40]!r} is not a finite number")
-    if minimum is not None and (v <= minimum if exclusive_min else v < minimum):
-        raise ConfigError(f"{field}: {v} must be {'>' if exclusive_min else '>='} {minimum}")
-    return v
+def flag(parse: Callable[[str], T], name: str) -> Callable[[str], T]:
+    """An argparse ``type`` from a parser above: its error becomes argparse's one-line usage error (exit 2)."""
+    def convert(text: str) -> T:
+        try:
+            return parse(text)
+        except ValueError as exc:  # ConfigError, LimitError
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = name
+    return convert
+
+
+def int_flag(field: str, minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """argparse ``type``: an integer in [minimum, maximum]."""
+    return flag(lambda text: parse_int(text, field, minimum, maximum), field)
+
+
+def float_flag(field: str, low: float, high: float, above: bool = True) -> Callable[[str], float]:
+    """argparse ``type``: a finite number in (low, high] (or [low, high]) as a float."""
+    return flag(lambda text: float(parse_number(text, field, Fraction(low), Fraction(high), above)), field)
+
+
+def seed_flag() -> Callable[[str], int]:
+    """argparse ``type`` of every ``--seed``: an integer in [0, 2**32 - 1]."""
+    return int_flag("seed", 0, SEED_MAX)
 
 
 def parse_int_list(value: str, field: str, minimum: int = 1) -> list[int]:

@@ -11,7 +11,7 @@ import argparse
 from fractions import Fraction
 from typing import Any
 
-from polyapprox.cli._io import emit
+from polyapprox.cli._io import emit, parse_number
 from polyapprox.errors import ConfigError, ExpressionError
 
 EPILOG = """\
@@ -44,13 +44,6 @@ def add_parsers(subparsers: Any) -> None:
     p.set_defaults(func=_check)
 
 
-def _rational(text: str, field: str) -> Fraction:
-    try:
-        return Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
-        raise ConfigError(f"{field}: not a rational number: {text.strip()!r}") from None
-
-
 def parse_domain(text: str, d: int) -> list[tuple[Fraction, Fraction]]:
     """'lo,hi;lo,hi' (or one 'lo,hi' for every variable) -> [(lo, hi), ...], lo < hi, exact rationals."""
     parts = text.split(";")
@@ -63,7 +56,7 @@ def parse_domain(text: str, d: int) -> list[tuple[Fraction, Fraction]]:
         ends = part.split(",")
         if len(ends) != 2:
             raise ConfigError(f"domain: interval {i + 1} {part.strip()!r} is not 'lo,hi'")
-        lo, hi = (_rational(e, f"domain interval {i + 1}") for e in ends)
+        lo, hi = (parse_number(e, f"domain interval {i + 1}") for e in ends)
         if not lo < hi:
             raise ConfigError(f"domain: interval {i + 1} needs lo < hi, got {lo}, {hi}")
         box.append((lo, hi))
@@ -82,16 +75,6 @@ def _positive(value: str | None, field: str, kind: type) -> Any:
     return v
 
 
-def _parse(parse_expression: Any, text: str, syms: Any) -> Any:
-    """parse_expression, with tokenizer errors (e.g. an unclosed bracket) also turned into ExpressionError."""
-    import tokenize
-
-    try:
-        return parse_expression(text, syms)
-    except tokenize.TokenError:
-        raise ExpressionError(f"expression {text!r}: cannot parse (unbalanced brackets)") from None
-
-
 def _check(args: argparse.Namespace) -> int:
     from polyapprox.backends.sympy_expr import default_symbols
     from polyapprox.core import netjson
@@ -107,7 +90,7 @@ def _check(args: argparse.Namespace) -> int:
                               f"the network takes {net.in_dim} inputs")
     if len(args.equals) != net.out_dim:
         raise ExpressionError(f"equals: {len(args.equals)} expressions, the network has {net.out_dim} outputs")
-    exprs = [_parse(parse_expression, e, syms) for e in args.equals]
+    exprs = [parse_expression(e, syms) for e in args.equals]
     domain = parse_domain(args.domain, net.in_dim) if args.domain is not None else None
     cert = prove_equal(net, exprs if len(exprs) > 1 else exprs[0], symbols=syms, domain=domain,
                        timeout=timeout, max_regions=max_regions, method=args.method)

@@ -12,7 +12,8 @@ import sys
 import time
 from typing import Any
 
-from polyapprox.cli._io import emit, parse_int, parse_int_list
+from polyapprox.cli._io import emit, parse_int, parse_int_list, parse_number
+from polyapprox.core.limits import check
 
 
 def _int_at_least(value: str, minimum: int, field: str) -> int:
@@ -203,7 +204,9 @@ def _shared(args: argparse.Namespace) -> int:
     from polyapprox.core.netjson import load
 
     original = load(args.file)
-    coeffs = [c.strip() for c in args.sigma.split(",")]
+    parts = args.sigma.split(",")
+    check("degree", len(parts) - 1, "sigma: order (coefficients - 1)")
+    coeffs = [parse_number(c, f"sigma coefficient {i}") for i, c in enumerate(parts)]
     sigma = PolyReLU(tuple(coeffs))
     net = shared_form(original, sigma)
     syms = default_symbols(net.in_dim)

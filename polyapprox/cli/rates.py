@@ -18,6 +18,7 @@ import argparse
 import time
 from typing import Any
 
+from polyapprox.cli._io import seed_flag
 from polyapprox.core.schema import NUMBER
 
 
@@ -46,7 +47,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--method", default="polyrelu", help="polyrelu (Theorem 3) | relu (Yarotsky) | relu2 (B-spline)")
     p.add_argument("--sizes", default=None, help="grid sizes N, e.g. 8,16,32 (default by dimension)")
     p.add_argument("--smoothness", default="analytic", help="declared smoothness of an expression target")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_flag(), default=0, help="random seed, 0 .. 2**32-1 (default 0)")
     p.add_argument("--out", default=None, help="folder for results.json, plots and networks")
     p.add_argument("--force", action="store_true", help="replace the results of a finished --out folder")
     p.add_argument("--json", action="store_true", help="print one JSON document")

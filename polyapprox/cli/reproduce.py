@@ -7,6 +7,8 @@ import sys
 import time
 from typing import Any
 
+from polyapprox.cli._io import seed_flag
+
 
 def add_parsers(sub: Any) -> None:
     p = sub.add_parser("reproduce", help="run the lemma suite, rate sweeps, trained FFNs and LMs; write a report",
@@ -22,7 +24,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--resume", action="store_true", help="reuse the steps already finished in --out")
     p.add_argument("--force", action="store_true", help="run the selected steps again over their old results")
     p.add_argument("--steps", default=None, help="comma-separated subset of steps to run")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_flag(), default=0)
     p.add_argument("--json", action="store_true", help="print a JSON summary (claims and paths) on stdout")
     p.set_defaults(func=run_reproduce)
 

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from polyapprox.cli._io import emit, parse_float, parse_name_list
+from polyapprox.cli._io import emit, float_flag, parse_name_list, seed_flag
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -40,14 +40,15 @@ def _add_lm(train_sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sizes", default="tiny", help="comma list of tiny, small, medium, base, large")
     p.add_argument("--steps", type=int, default=None, help="training steps (default: the size preset's)")
     p.add_argument("--batch-size", type=int, default=None, help="sequences per step per process")
-    p.add_argument("--lr", default=None, help="peak learning rate (default: the size preset's)")
+    p.add_argument("--lr", type=float_flag("lr", 0, 10), default=None,
+                   help="peak learning rate, in (0, 10] (default: the size preset's)")
     p.add_argument("--data", default=None, help="a text file or folder of text files (default: stdlib *.py)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--out", default="runs/lm", help="folder for results.json, checkpoints and plots")
     p.add_argument("--resume", action="store_true", help="skip finished runs, continue partial ones")
     p.add_argument("--force", action="store_true", help="replace the results and checkpoints of --out")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_flag(), default=0)
     p.add_argument("--json", action="store_true", help="print the results JSON alone on stdout")
     p.set_defaults(func=_run_lm)
 
@@ -68,7 +69,7 @@ def _run_lm(args: argparse.Namespace) -> int:
         sizes=tuple(parse_name_list(args.sizes, "--sizes", tuple(SIZES))),
         steps=args.steps,
         batch_size=args.batch_size,
-        lr=None if args.lr is None else parse_float(args.lr, "--lr", 0.0, exclusive_min=True),
+        lr=args.lr,
         seed=args.seed,
         data=args.data,
     )

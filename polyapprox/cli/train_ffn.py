@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from polyapprox.cli._io import emit, parse_float, parse_int_list, parse_name_list
+from polyapprox.cli._io import emit, float_flag, int_flag, parse_int_list, parse_name_list
 
 DEFAULTS = {"target": "sin1", "widths": "4,8,16,32", "steps": 500, "lbfgs_steps": 100, "lr": 1e-2,
             "train_points": 1024, "val_points": 256}
@@ -32,10 +32,13 @@ def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--depth", type=int, default=1, help="number of hidden layers (default 1)")
     p.add_argument("--order", type=int, default=3, help="PolyReLU/PolyNorm order r (default 3)")
     p.add_argument("--steps", type=int, default=DEFAULTS["steps"], help="Adam steps (default 500)")
-    p.add_argument("--lbfgs-steps", type=int, default=DEFAULTS["lbfgs_steps"], help="L-BFGS polish iterations")
-    p.add_argument("--lr", default=str(DEFAULTS["lr"]), help="Adam learning rate (cosine decay)")
-    p.add_argument("--eval-every", type=int, default=25, help="validation period (steps)")
-    p.add_argument("--patience", type=int, default=20, help="validation checks without improvement to stop")
+    p.add_argument("--lbfgs-steps", type=int_flag("lbfgs-steps", 0), default=DEFAULTS["lbfgs_steps"],
+                   help="L-BFGS polish iterations")
+    p.add_argument("--lr", type=float_flag("lr", 0, 10), default=DEFAULTS["lr"],
+                   help="Adam learning rate, in (0, 10] (cosine decay)")
+    p.add_argument("--eval-every", type=int_flag("eval-every", 1), default=25, help="validation period (steps)")
+    p.add_argument("--patience", type=int_flag("patience", 0), default=20,
+                   help="validation checks without improvement to stop")
     p.add_argument("--train-points", type=int, default=DEFAULTS["train_points"])
     p.add_argument("--val-points", type=int, default=DEFAULTS["val_points"])
     p.add_argument("--seeds", type=int, default=1, help="seeds per (activation, width) point")
@@ -69,8 +72,7 @@ def _config(args: argparse.Namespace) -> Any:
             raise ConfigError(f"{name.replace('_', '-')}: {v} must be >= {0 if name == 'steps' else 1}")
     if args.dim is not None and args.dim < 1:
         raise ConfigError(f"dim: {args.dim} must be >= 1")
-    lr = parse_float(args.lr, "lr", 0.0, exclusive_min=True)
-    train = TrainConfig(steps=args.steps, lr=lr, lbfgs_steps=args.lbfgs_steps, eval_every=args.eval_every,
+    train = TrainConfig(steps=args.steps, lr=args.lr, lbfgs_steps=args.lbfgs_steps, eval_every=args.eval_every,
                         patience=args.patience, dtype=args.dtype, device=resolve_device(args.device))
     return SweepConfig(
         target=args.target, dim=args.dim, activations=tuple(parse_name_list(args.activations, "activations",

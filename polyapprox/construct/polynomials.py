@@ -44,7 +44,7 @@ import sympy
 from polyapprox.construct.shared import solve_rational
 from polyapprox.core.net import Layer, Net, PolyReLU, SparseMatrix
 from polyapprox.errors import ConfigError, ExpressionError
-from polyapprox.symbolic.expressions import as_polynomial, parse_expression, parse_variables
+from polyapprox.symbolic.expressions import as_polynomial, parse_variables, to_expression
 
 Direction = tuple[int, ...]
 
@@ -145,7 +145,7 @@ def _resolve(expr_or_str: object, variables: object) -> tuple[sympy.Poly, int]:
         syms = parse_variables([str(v) for v in variables])
     else:
         raise ExpressionError(f"vars: expected 'x,y' or a list of symbols, got {variables!r}")
-    expr = parse_expression(expr_or_str, syms) if isinstance(expr_or_str, str) else sympy.sympify(expr_or_str)
+    expr = to_expression(expr_or_str, syms)
     if isinstance(expr_or_str, sympy.Basic):
         unknown = sorted(str(s) for s in expr.free_symbols if s not in syms)
         if unknown:

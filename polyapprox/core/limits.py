@@ -38,6 +38,7 @@ LIMITS: dict[str, Limit] = {lim.name: lim for lim in (
     Limit("exponent", 64, "absolute value of an integer exponent"),
     Limit("literal_digits", 400, "digits in one numeric literal"),
     Limit("degree", 64, "total degree of a polynomial after expansion"),
+    Limit("expr_terms", 5_000, "terms produced by expanding one expression (all steps together)"),
     # network files and the numbers in them (``core.netjson``)
     Limit("file_bytes", 64 * 2**20, "bytes in one input file (network, results or state JSON)"),
     Limit("json_depth", 64, "nesting depth of one JSON document"),

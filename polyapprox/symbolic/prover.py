@@ -41,6 +41,7 @@ from polyapprox.symbolic.algnum import AlgNum, points_between
 from polyapprox.symbolic.boundaries import box_edges, check_faces, check_lines, check_points, distinct, distinct_lines
 from polyapprox.symbolic.branching import prove_by_cases
 from polyapprox.symbolic.certificate import Certificate
+from polyapprox.symbolic.expressions import to_expression
 from polyapprox.symbolic.polygons import Polygon
 from polyapprox.symbolic.regions import (
     Box,
@@ -67,7 +68,7 @@ def _exprs(net: Net, expr: Any, syms: tuple[sympy.Symbol, ...]) -> list[sympy.Ex
         raise ExpressionError(f"expr: {len(exprs)} expressions for a network with {net.out_dim} outputs")
     out = []
     for e in exprs:
-        e = sympy.sympify(e)
+        e = to_expression(e, syms)
         extra = sorted(str(s) for s in e.free_symbols if s not in syms)
         if extra:
             raise ExpressionError(f"expr: unknown variable {extra[0]!r} (variables: {', '.join(map(str, syms))})")
