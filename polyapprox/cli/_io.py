@@ -6,15 +6,15 @@ import json
 import sys
 from typing import Any
 
+from polyapprox.core.rational import jsonable
 from polyapprox.errors import ConfigError
 
 
 def emit(payload: dict[str, Any], as_json: bool, text: str | None = None) -> None:
-    """Print one JSON document (``--json``) or a human-readable text to stdout."""
-    if as_json:
-        sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
-    else:
-        sys.stdout.write((text if text is not None else json.dumps(payload, indent=2, default=str)) + "\n")
+    """Print one JSON document (``--json``) or a human-readable text to stdout (rationals and integers too
+    long for Python to print are abbreviated: ``core.rational.jsonable``)."""
+    doc = text if text is not None and not as_json else json.dumps(jsonable(payload), indent=2, default=str)
+    sys.stdout.write(doc + "\n")
 
 
 def parse_int(value: str, field: str, minimum: int = 1) -> int:
