@@ -97,13 +97,13 @@ def _parse(parse_expression: Any, text: str, syms: Any) -> Any:
 
 
 def _check(args: argparse.Namespace) -> int:
+    start = time.perf_counter()  # --timeout covers the imports, loading, parsing and the proof
     from polyapprox.backends.sympy_expr import default_symbols
     from polyapprox.core import netjson
     from polyapprox.symbolic import prove_equal
     from polyapprox.symbolic.expressions import parse_expression, parse_variables
     from polyapprox.symbolic.worker import prove_in_worker
 
-    start = time.perf_counter()  # --timeout covers loading, parsing and the proof
     max_regions = _positive(args.max_regions, "max-regions", int)
     timeout = _positive(args.timeout, "timeout", float)
     net = netjson.load(args.file)

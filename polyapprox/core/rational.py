@@ -5,7 +5,7 @@ result would have against the limit ``number_digits`` *before* building it, so '
 microseconds instead of expanding a 100-million-digit integer.
 
 ``format_rational`` / ``rational_json`` print a Fraction or int of any size: exact when Python can convert it
-to decimal (``sys.get_int_max_str_digits()``), else abbreviated as ``<1234…5678 (4,812 digits)>``, so printing
+to decimal (``sys.get_int_max_str_digits()``), else abbreviated as ``<1234...5678 (4,812 digits)>``, so printing
 a huge counterexample never raises the int-string ``ValueError``. This is the one place that turns
 rationals into text for output.
 """
@@ -26,7 +26,7 @@ _RATIONAL = re.compile(r"""
     (?:
         (?P<num>\d+)/(?P<den>\d+)
       | (?P<int>\d*)(?:\.(?P<frac>\d*))?(?:[eE](?P<exp>[-+]?\d+))?
-    )\s*""", re.VERBOSE)
+    )\s*""", re.VERBOSE | re.ASCII)
 #: digits kept at each end of an abbreviated integer
 KEEP = 4
 _LOG10_2 = math.log10(2)
@@ -85,13 +85,13 @@ def _printable(n: int) -> bool:
 
 
 def format_int(n: int) -> str:
-    """``str(n)``, or ``<1234…5678 (4,812 digits)>`` when ``n`` is too long for Python to print."""
+    """``str(n)``, or ``<1234...5678 (4,812 digits)>`` when ``n`` is too long for Python to print."""
     if _printable(n):
         return str(n)
     digits = int_digits(n)
     head = n // 10 ** (digits - KEEP) if n >= 0 else -(-n // 10 ** (digits - KEEP))
     tail = abs(n) % 10 ** KEEP
-    return f"<{head}…{tail:0{KEEP}d} ({digits:,} digits)>"
+    return f"<{head}...{tail:0{KEEP}d} ({digits:,} digits)>"
 
 
 def format_rational(q: Fraction | int) -> str:

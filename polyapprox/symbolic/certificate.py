@@ -79,7 +79,7 @@ class Certificate:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; rationals as strings 'p/q' (or 'p' for integers), abbreviated as
-        '<1234…5678 (4,812 digits)>' beyond Python's int-string limit (then ``exact`` is false)."""
+        '<1234...5678 (4,812 digits)>' beyond Python's int-string limit (then ``exact`` is false)."""
         cx = None if self.counterexample is None else {k: _out(v) for k, v in self.counterexample.items()}
         return {
             "status": self.status, "method": self.method, "seconds": self.seconds, "regions": self.regions,
