@@ -106,16 +106,19 @@ class SweepConfig:
     def memory_bytes(self) -> int:
         """A rough estimate of the widest point's memory: activations of all training points kept for the
         backward pass (about order + 4 values per hidden unit, doubled with gated units), and the parameters
-        with their gradient, two Adam moments and L-BFGS's 2 x 50 history vectors."""
+        with their gradient, two Adam moments and L-BFGS's 2 x 50 history vectors (adam), or the projected
+        Jacobian (training points x inner parameters, twice; varpro)."""
         width, item = max(self.widths), 8 if self.train.dtype == "float64" else 4
         gate = 2 if any(a in GATED for a in self.activations) else 1
         per_point = gate * width * self.depth * (self.order + 4)
         params = 2 * plain_param_count(self.dim or 1, width, self.depth)
-        if self.method == "varpro":  # the LM Jacobian, or the L-BFGS fallback when it is over memory_mb
+        if self.method == "varpro":  # training features, plus the LM Jacobian unless L-BFGS replaces it
             from polyapprox.core.limits import limit
 
-            jac = jacobian_bytes(self.n_train, gate * params)
-            return 8 * (self.n_train + self.n_val) * per_point + (jac if jac <= limit("memory_mb") * 2**20 else 0)
+            inner = plain_param_count(self.dim or 1, width, self.depth) - width - 1 + self.depth * (self.order + 1)
+            inner *= gate
+            jac = jacobian_bytes(self.n_train, inner)
+            return 8 * self.n_train * per_point + (jac if jac <= limit("memory_mb") * 2**20 else 0)
         return item * ((self.n_train + self.n_val) * per_point + 104 * params)
 
     def fingerprint(self) -> dict[str, Any]:
