@@ -61,7 +61,9 @@ class SweepConfig:
     n_train: int = 1024
     n_val: int = 256
     train: TrainConfig = field(default_factory=TrainConfig)  # --method adam
-    method: str = "varpro"  # varpro (VarPro + Levenberg-Marquardt) or adam (Adam + L-BFGS)
+    # varpro (VarPro + Levenberg-Marquardt; the CLI's default) or adam (Adam + L-BFGS; kept as the library
+    # default so that callers that set only ``train`` -- the reproduce ffn step -- keep their behaviour)
+    method: str = "adam"
     varpro: VarProConfig = field(default_factory=VarProConfig)
     init: str = "random"  # or "construct"
     construction_n: int = 3  # Theorem 3 smoothness order n of the reference construction
