@@ -113,9 +113,9 @@ def test_ffn_bad_data_files(tmp_path: Path, capsys: pytest.CaptureFixture[str],
         z.writestr("x.npy", b"\x00" * (8 * 2**20))  # 8 MB unpacked from a few kB
     (tmp_path / "garbage.npz").write_bytes(b"PK\x03\x04 not really a zip")
     (tmp_path / "big.csv").write_text("1,2\n" * 300_000)  # ~1.2 MB
-    monkeypatch.setenv("POLYAPPROX_MAX_MEMORY_MB", "6")  # the sweep itself needs ~5 MB
+    monkeypatch.setenv("POLYAPPROX_MAX_MEMORY_MB", "6")  # the adam sweep itself needs ~5 MB (varpro's ~11 MB)
     monkeypatch.setenv("POLYAPPROX_MAX_FILE_BYTES", str(2**20))
     for name, expect in (("objects.npz", "cannot read"), ("nan.npz", "nan"), ("bomb.npz", "MAX_MEMORY_MB"),
                          ("garbage.npz", "not an .npz"), ("big.csv", "MAX_FILE_BYTES")):
-        line = _refused(capsys, tmp_path, [*FFN[:2], "--data", str(tmp_path / name), "--quiet"])
+        line = _refused(capsys, tmp_path, [*FFN[:2], "--method", "adam", "--data", str(tmp_path / name), "--quiet"])
         assert expect in line, (name, line)
