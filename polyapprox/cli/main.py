@@ -73,7 +73,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from polyapprox import __version__
+
     parser = _Parser(prog="polyapprox", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"polyapprox {__version__}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
     sub.required = True
     for name in COMMAND_MODULES:
