@@ -28,7 +28,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from polyapprox.errors import PolyapproxError, shorten
+from polyapprox.errors import ConfigError, PolyapproxError, shorten
 
 #: Command modules, in the order their verbs appear in ``--help``.
 COMMAND_MODULES = (
@@ -109,10 +109,25 @@ def error_line(exc: BaseException) -> tuple[int, str] | None:
     return 2, f"polyapprox: error: {shorten(msg, MAX_LINE)}"
 
 
+#: pip extra that provides an optional module a verb declares in ``requires`` (``set_defaults``)
+EXTRAS = {"torch": "torch"}
+
+
+def require(args: argparse.Namespace) -> None:
+    """ConfigError (exit 2) naming the extra to install when a module the verb needs is missing."""
+    for module in getattr(args, "requires", ()):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise ConfigError(f"`{args.verb}` needs {module}, which is not installed: "
+                              f"pip install \"polyapprox[{EXTRAS[module]}]\"") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (never raises for bad input; a bug keeps its traceback)."""
     try:
         args = build_parser().parse_args(argv)
+        require(args)
         if signal.getsignal(signal.SIGINT) is _Interrupt.early:
             _install(_Interrupt.unwind)  # from now on Ctrl-C unwinds through the cleanups
         return int(args.func(args))

@@ -18,7 +18,7 @@ def add_parsers(sub: Any) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--quick", dest="preset", action="store_const", const="quick", help="small sizes (default)")
     g.add_argument("--full", dest="preset", action="store_const", const="full", help="large sizes, for a GPU")
-    p.set_defaults(preset="quick")
+    p.set_defaults(preset="quick", requires=("torch",))
     p.add_argument("--out", default="polyapprox-report", help="output folder (default: polyapprox-report)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda (training steps)")
     p.add_argument("--resume", action="store_true", help="reuse the steps already finished in --out")

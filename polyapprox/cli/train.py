@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from polyapprox.cli._io import emit, float_flag, parse_name_list, seed_flag
+from polyapprox.core.names import ACTIVATIONS, LM_SIZES
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register ``train`` with its own sub-verbs."""
     train = sub.add_parser("train", help="train models with PolyCom and baseline activations")
+    train.set_defaults(requires=("torch",))
     train_sub = train.add_subparsers(dest="train_verb", metavar="KIND", parser_class=type(train))
     train_sub.required = True
     _add_lm(train_sub)
@@ -27,8 +29,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_lm(train_sub: argparse._SubParsersAction) -> None:
-    from polyapprox.nn.activations import ACTIVATIONS
-
     p = train_sub.add_parser(
         "lm",
         help="byte-level GPT sweep over FFN activations and model sizes",
@@ -55,8 +55,6 @@ def _add_lm(train_sub: argparse._SubParsersAction) -> None:
 
 def _run_lm(args: argparse.Namespace) -> int:
     from polyapprox.errors import ConfigError
-    from polyapprox.nn.activations import ACTIVATIONS
-    from polyapprox.train.lm import SIZES
     from polyapprox.train.lm_sweep import SweepConfig, run_sweep
     from polyapprox.train.lm_train import dist_from_env
 
@@ -66,7 +64,7 @@ def _run_lm(args: argparse.Namespace) -> int:
             raise ConfigError(f"--{name.replace('_', '-')}: {value} must be >= 1")
     sweep = SweepConfig(
         activations=tuple(parse_name_list(args.activations, "--activations", ACTIVATIONS)),
-        sizes=tuple(parse_name_list(args.sizes, "--sizes", tuple(SIZES))),
+        sizes=tuple(parse_name_list(args.sizes, "--sizes", tuple(LM_SIZES))),
         steps=args.steps,
         batch_size=args.batch_size,
         lr=args.lr,

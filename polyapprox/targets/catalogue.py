@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -281,7 +281,25 @@ def _hold_norm(n: int, beta: float, c: float) -> float:
     return abs(falling) * max(c, 1 - c) ** (beta - n) / math.factorial(n)
 
 
-TARGETS: dict[str, Target] = _catalogue()
+class _Catalogue(Mapping[str, Target]):
+    """The catalogue as a read-only mapping, built on first use (building it costs ~0.3 s of sympy, which
+    ``import``-ing this module, e.g. for ``polyapprox verify`` or ``--help``, should not pay)."""
+
+    @functools.cached_property
+    def _targets(self) -> dict[str, Target]:
+        return _catalogue()
+
+    def __getitem__(self, name: str) -> Target:
+        return self._targets[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._targets)
+
+    def __len__(self) -> int:
+        return len(self._targets)
+
+
+TARGETS: Mapping[str, Target] = _Catalogue()
 
 
 def shifted_relu(s: int, c: object) -> Target:
