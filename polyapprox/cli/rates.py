@@ -18,7 +18,7 @@ import argparse
 import time
 from typing import Any
 
-from polyapprox.cli._io import seed_flag
+from polyapprox.cli._io import add_progress, end_progress, progress_writer, seed_flag
 from polyapprox.core.schema import NUMBER
 
 
@@ -51,20 +51,23 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--out", default=None, help="folder for results.json, plots and networks")
     p.add_argument("--force", action="store_true", help="replace the results of a finished --out folder")
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    add_progress(p)
     p.set_defaults(func=run_rates)
 
     t = sub.add_parser("targets", help="list the target catalogue")
-    t.add_argument("--dim", type=int, default=None)
-    t.add_argument("--json", action="store_true")
+    t.add_argument("--dim", type=int, default=None, help="only targets of this input dimension")
+    t.add_argument("--json", action="store_true",
+                   help="print one JSON document (with each target's S_1 norm; some are numerical, via scipy)")
     t.set_defaults(func=run_targets)
 
     pl = sub.add_parser("plot", help="plot saved results")
     psub = pl.add_subparsers(dest="plot_kind", metavar="KIND", parser_class=type(pl))
     psub.required = True
     pr = psub.add_parser("rates", help="error vs parameters from rates results JSON files")
-    pr.add_argument("results", nargs="+")
+    pr.add_argument("results", nargs="+", metavar="RESULTS",
+                    help="a rates results file, a `rates --out` folder or a report's results/rates.json")
     pr.add_argument("--out", required=True, help="figure path (.png; an .svg is written beside it)")
-    pr.add_argument("--title", default=None)
+    pr.add_argument("--title", default=None, help="figure title (matplotlib mathtext allowed)")
     pr.set_defaults(func=run_plot_rates)
 
 
@@ -98,7 +101,7 @@ def summary(res: Any) -> dict[str, Any]:
 
 def run_rates(args: argparse.Namespace) -> int:
 
-    from polyapprox.approx.sweeps import METHODS, SweepConfig, run_sweep, stderr_progress
+    from polyapprox.approx.sweeps import METHODS, SweepConfig, run_sweep
     from polyapprox.cli._io import emit, parse_int_list
     from polyapprox.errors import ConfigError
     from polyapprox.targets.catalogue import resolve_target
@@ -117,16 +120,17 @@ def run_rates(args: argparse.Namespace) -> int:
         sizes = default_sizes(d, args.order, args.method)
     cfg = SweepConfig(target, args.order, args.method, sizes, seed=args.seed, keep_nets=args.out is not None)
     if args.out is None:
-        payload, res = _sweep(cfg, run_sweep, stderr_progress)
+        payload, res = _sweep(cfg, run_sweep, progress_writer(args))
     else:
         from polyapprox.core.outdir import locked, refuse_finished, staged
 
         with locked(args.out, folder=True) as out:
             refuse_finished(out, "results.json", resume=False, force=args.force, can_resume=False)
-            payload, res = _sweep(cfg, run_sweep, stderr_progress)
+            payload, res = _sweep(cfg, run_sweep, progress_writer(args))
             with staged(out, "results.json", replaces="net_N*.json") as stage:
                 _write_outputs(stage, res, payload, cfg)
         payload["out"] = str(args.out)
+    end_progress(args)
     fit = res.fit
     text = (f"{res.target} d={d} n={res.order} {res.method}: slope {fit.slope:.4f} "
             f"CI [{fit.ci[0]:.4f}, {fit.ci[1]:.4f}] ({fit.status}), theory {res.theory_slope:.4f}\n"

@@ -48,7 +48,7 @@ def _add_lm(train_sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true", help="skip finished runs, continue partial ones")
     p.add_argument("--force", action="store_true", help="replace the results and checkpoints of --out")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
-    p.add_argument("--seed", type=seed_flag(), default=0)
+    p.add_argument("--seed", type=seed_flag(), default=0, help="random seed, 0 .. 2**32-1")
     p.add_argument("--json", action="store_true", help="print the results JSON alone on stdout")
     p.set_defaults(func=_run_lm)
 

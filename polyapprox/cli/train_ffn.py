@@ -27,7 +27,8 @@ def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--target", default=DEFAULTS["target"], help="catalogue name or expression (default sin1)")
     p.add_argument("--dim", type=int, default=None, help="input dimension (needed for expressions)")
     p.add_argument("--data", default=None, help="user data FILE.npz (x, y) or FILE.csv (last column y)")
-    p.add_argument("--activations", default="relu,relu2,gelu,swiglu,polyrelu,polynorm")
+    p.add_argument("--activations", default="relu,relu2,gelu,swiglu,polyrelu,polynorm",
+                   help="comma list of FFN activations")
     p.add_argument("--widths", default=DEFAULTS["widths"], help="comma list of hidden widths w")
     p.add_argument("--depth", type=int, default=1, help="number of hidden layers (default 1)")
     p.add_argument("--order", type=int, default=3, help="PolyReLU/PolyNorm order r (default 3)")
@@ -39,11 +40,11 @@ def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--eval-every", type=int_flag("eval-every", 1), default=25, help="validation period (steps)")
     p.add_argument("--patience", type=int_flag("patience", 0), default=20,
                    help="validation checks without improvement to stop")
-    p.add_argument("--train-points", type=int, default=DEFAULTS["train_points"])
-    p.add_argument("--val-points", type=int, default=DEFAULTS["val_points"])
+    p.add_argument("--train-points", type=int, default=DEFAULTS["train_points"], help="training points")
+    p.add_argument("--val-points", type=int, default=DEFAULTS["val_points"], help="validation points")
     p.add_argument("--seeds", type=int, default=1, help="seeds per (activation, width) point")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto (cuda if available)")
-    p.add_argument("--dtype", default="float64", choices=("float64", "float32"))
+    p.add_argument("--dtype", default="float64", choices=("float64", "float32"), help="training precision")
     p.add_argument("--threads", type=int, default=1,
                    help="torch CPU threads (default 1: fastest for small widths on a shared machine)")
     p.add_argument("--init", default="random", choices=("random", "construct"),
