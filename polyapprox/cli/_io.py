@@ -35,6 +35,21 @@ def require_module(module: str, verb: str) -> None:
                           f"pip install \"polyapprox[{EXTRAS[module]}]\"") from None
 
 
+class _Deprecated(argparse.Action):
+    """A hidden old spelling of a flag: stores into the new flag's dest and says so once on stderr."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        new = "--" + self.dest.replace("_", "-")
+        sys.stderr.write(f"polyapprox: warning: {option_string} is deprecated; use {new}\n")
+        setattr(namespace, self.dest, values)
+
+
+def deprecated_alias(p: argparse.ArgumentParser, old: str, dest: str) -> None:
+    """Accept ``old`` (hidden from --help) as a deprecated spelling of the flag whose dest is ``dest``."""
+    p.add_argument(old, dest=dest, action=_Deprecated, help=argparse.SUPPRESS)
+
+
 def add_progress(p: argparse.ArgumentParser) -> None:
     """``--progress`` (and ``--quiet``, which wins): progress lines on stderr; by default only on a terminal."""
     p.add_argument("--progress", action="store_true",

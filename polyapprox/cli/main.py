@@ -86,7 +86,7 @@ EXAMPLES = {
     "rates": "polyapprox rates --target sin1 --order 2 --out rates-sin1",
     "targets": "polyapprox targets --dim 2",
     "plot rates": "polyapprox plot rates rates-sin1 --out rates.png",
-    "train lm": "polyapprox train lm --activations swiglu,polynorm --sizes tiny --steps 200 --out lm",
+    "train lm": "polyapprox train lm --activations swiglu,polynorm --models tiny --steps 200 --out lm",
     "train ffn": "polyapprox train ffn --target sin1 --activations relu,polyrelu --widths 8,16 --out ffn",
     "reproduce": "polyapprox reproduce --quick --out polyapprox-report",
 }

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from polyapprox.cli._io import emit, float_flag, parse_name_list, seed_flag
+from polyapprox.cli._io import deprecated_alias, emit, float_flag, parse_name_list, seed_flag
 from polyapprox.core.names import ACTIVATIONS, LM_SIZES
 
 
@@ -37,7 +37,8 @@ def _add_lm(train_sub: argparse._SubParsersAction) -> None:
         "layer cosine similarity and a power-law fit L(N) = E + A N^-alpha per activation.",
     )
     p.add_argument("--activations", default=",".join(ACTIVATIONS), help=f"comma list from {ACTIVATIONS}")
-    p.add_argument("--sizes", default="tiny", help="comma list of tiny, small, medium, base, large")
+    p.add_argument("--models", default="tiny", help=f"comma list of model presets from {', '.join(LM_SIZES)}")
+    deprecated_alias(p, "--sizes", "models")
     p.add_argument("--steps", type=int, default=None, help="training steps (default: the size preset's)")
     p.add_argument("--batch-size", type=int, default=None, help="sequences per step per process")
     p.add_argument("--lr", type=float_flag("lr", 0, 10), default=None,
@@ -64,7 +65,7 @@ def _run_lm(args: argparse.Namespace) -> int:
             raise ConfigError(f"--{name.replace('_', '-')}: {value} must be >= 1")
     sweep = SweepConfig(
         activations=tuple(parse_name_list(args.activations, "--activations", ACTIVATIONS)),
-        sizes=tuple(parse_name_list(args.sizes, "--sizes", tuple(LM_SIZES))),
+        sizes=tuple(parse_name_list(args.models, "--models", tuple(LM_SIZES))),
         steps=args.steps,
         batch_size=args.batch_size,
         lr=args.lr,

@@ -359,5 +359,22 @@ def resolve_target(spec: str, dim: int | None = None, smoothness: Smoothness = A
     if spec.isidentifier() and spec not in {f"x{k + 1}" for k in range(dim or 4)} | {"x", "y", "z"}:
         get_target(spec)  # a bare unknown name: the unknown-target message
     if dim is None:
-        raise ConfigError(f"dim: needed for the expression target {spec!r}")
+        dim = infer_dim(spec)
     return user_target(spec, dim, smoothness)
+
+
+def infer_dim(spec: str) -> int:
+    """The input dimension an expression implies: the largest k of its variables xk, else 1, 2, 3 for x, y, z
+    (``"x1**2 + x3"`` -> 3, ``"x*y"`` -> 2); ConfigError when it names no variable."""
+    import re
+
+    from polyapprox.core.limits import check
+
+    names = set(re.findall(r"(?<![A-Za-z0-9_])(x[0-9]+|[xyz])(?![A-Za-z0-9_])", spec))
+    indexed = [int(n[1:]) for n in names if n[1:]]
+    if indexed:
+        check("dim", max(indexed), "dim: the largest k of the variables xk")
+        return max(indexed)
+    if names:
+        return max("xyz".index(n) for n in names) + 1
+    raise ConfigError(f"dim: the expression target {spec[:60]!r} has no variable x1..xd (or x, y, z); pass --dim")
