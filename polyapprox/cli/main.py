@@ -195,6 +195,13 @@ def entry() -> None:
         code = exc.code if isinstance(exc.code, int) else 0
     except KeyboardInterrupt:  # a second Ctrl-C while the first one was being reported
         code = 130
+    if code == 130:
+        # Everything is cleaned up by now. Exit at once: when the interrupt landed inside an ``exec`` (lazy
+        # imports, dataclass and sympy code generation run many), CPython has marked the process as killed
+        # by an unhandled Ctrl-C and would end it by SIGINT (status -2) instead of 130.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     sys.exit(code)
 
 

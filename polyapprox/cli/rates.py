@@ -70,6 +70,7 @@ def add_parsers(sub: Any) -> None:
                     help="a rates results file, a `rates --out` folder or a report's results/rates.json")
     pr.add_argument("--out", required=True, help="figure path (.png; an .svg is written beside it)")
     pr.add_argument("--title", default=None, help="figure title (matplotlib mathtext allowed)")
+    pr.add_argument("--json", action="store_true", help="print the written files as one JSON document")
     pr.set_defaults(func=run_plot_rates)
 
 
@@ -252,4 +253,8 @@ def run_plot_rates(args: argparse.Namespace) -> int:
     with locked(args.out, folder=False):
         written = save_figure(rates_figure(results, title=title), args.out)
     sys.stderr.write("wrote " + ", ".join(written) + "\n")
+    if args.json:
+        from polyapprox.cli._io import emit
+
+        emit({"files": list(written), "sweeps": len(results)}, True)
     return 0

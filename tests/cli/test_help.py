@@ -8,8 +8,10 @@ import pytest
 
 from polyapprox.cli.main import build_parser
 
+Verb = tuple[tuple[str, ...], argparse.ArgumentParser]
 
-def _walk(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+
+def _walk(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> list[Verb]:
     out = [(path, parser)]
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
