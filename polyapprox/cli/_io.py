@@ -37,16 +37,20 @@ def require_module(module: str, verb: str) -> None:
 class _Deprecated(argparse.Action):
     """A hidden old spelling of a flag: stores into the new flag's dest and says so once on stderr."""
 
+    def __init__(self, *args: Any, new: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.new = new
+
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
                  option_string: str | None = None) -> None:
-        new = "--" + self.dest.replace("_", "-")
-        sys.stderr.write(f"polyapprox: warning: {option_string} is deprecated; use {new}\n")
+        sys.stderr.write(f"polyapprox: warning: {option_string} is deprecated; use {self.new}\n")
         setattr(namespace, self.dest, values)
 
 
-def deprecated_alias(p: argparse.ArgumentParser, old: str, dest: str) -> None:
-    """Accept ``old`` (hidden from --help) as a deprecated spelling of the flag whose dest is ``dest``."""
-    p.add_argument(old, dest=dest, action=_Deprecated, help=argparse.SUPPRESS)
+def deprecated_alias(p: argparse.ArgumentParser, old: str, new: str) -> None:
+    """Accept ``old`` (hidden from --help) as a deprecated spelling of the flag ``new`` (same dest and type)."""
+    action = p._option_string_actions[new]
+    p.add_argument(old, dest=action.dest, type=action.type, action=_Deprecated, new=new, help=argparse.SUPPRESS)
 
 
 def add_progress(p: argparse.ArgumentParser) -> None:

@@ -47,7 +47,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--order", type=int, required=True, help="Sobolev order n (Taylor degree n-1)")
     p.add_argument("--method", default="polyrelu", help="polyrelu (Theorem 3) | relu (Yarotsky) | relu2 (B-spline)")
     p.add_argument("--grids", default=None, help="grid sizes N, e.g. 8,16,32 (default: by dimension and order)")
-    deprecated_alias(p, "--sizes", "grids")
+    deprecated_alias(p, "--sizes", "--grids")
     p.add_argument("--smoothness", default="analytic", help="declared smoothness of an expression target")
     p.add_argument("--seed", type=seed_flag(), default=0, help="random seed, 0 .. 2**32-1 (default 0)")
     p.add_argument("--out", default=None, help="folder for results.json, plots and networks")

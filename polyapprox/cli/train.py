@@ -38,7 +38,7 @@ def _add_lm(train_sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--activations", default=",".join(ACTIVATIONS), help=f"comma list from {ACTIVATIONS}")
     p.add_argument("--models", default="tiny", help=f"comma list of model presets from {', '.join(LM_SIZES)}")
-    deprecated_alias(p, "--sizes", "models")
+    deprecated_alias(p, "--sizes", "--models")
     p.add_argument("--steps", type=int, default=None, help="training steps (default: the size preset's)")
     p.add_argument("--batch-size", type=int, default=None, help="sequences per step per process")
     p.add_argument("--lr", type=float_flag("lr", 0, 10), default=None,

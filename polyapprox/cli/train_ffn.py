@@ -51,7 +51,7 @@ def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
                    help="construct: train the exact Theorem 3 nets for each N in --grids (before/after errors)")
     p.add_argument("--order", dest="construction_n", type=int, default=3,
                    help="Sobolev order n of the reference Theorem 3 construction")
-    deprecated_alias(p, "--construction-n", "construction_n")
+    deprecated_alias(p, "--construction-n", "--order")
     p.add_argument("--grids", default=None,
                    help="grid sizes N of the reference construction (default 4,8,16,32 in d=1; 2,4,8 in d=2)")
     p.add_argument("--out", default=None, help="folder for results.json, sweep.json and the plot")

@@ -35,7 +35,7 @@ BAD_FFN: dict[str, list[str]] = {
     "points-huge": ["--train-points", "1000000000"], "dim-huge": ["--target", "x1*x2", "--dim", "1000000000"],
     "depth-huge": ["--depth", "1000000"], "order-huge": ["--order", "1000000"],
     "grids-huge": ["--init", "construct", "--grids", "1000000000"],
-    "construction-n-huge": ["--init", "construct", "--construction-n", "100000"],
+    "construction-n-huge": ["--init", "construct", "--order", "100000"],
     "steps-neg": ["--steps", "-1"], "seeds-zero": ["--seeds", "0"], "eval-zero": ["--eval-every", "0"],
     "data-dev-zero": ["--data", "/dev/zero"],
 }
