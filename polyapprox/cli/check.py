@@ -44,7 +44,8 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--max-regions", default="4096", help="cap on region-wise cells (default 4096)")
     p.add_argument("--timeout", default=None,
                    help="seconds for the whole proof (it runs in a worker process stopped at the deadline)")
-    p.add_argument("--method", default="auto", choices=("auto", "algebraic", "regionwise"))
+    p.add_argument("--method", default="auto", choices=("auto", "algebraic", "regionwise"),
+                   help="proof method: auto tries algebraic, then region-wise")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=_check)
 

@@ -14,7 +14,7 @@ import torch
 
 from polyapprox.cli.main import main
 
-LM = ["train", "lm", "--activations", "relu", "--sizes", "tiny", "--steps", "4", "--batch-size", "2"]
+LM = ["train", "lm", "--activations", "relu", "--models", "tiny", "--steps", "4", "--batch-size", "2"]
 FFN = ["train", "ffn", "--target", "sin1", "--activations", "relu", "--widths", "4", "--steps", "2",
        "--lbfgs-steps", "0", "--train-points", "32", "--val-points", "16", "--quiet"]
 
@@ -23,7 +23,7 @@ BAD_LM: dict[str, list[str]] = {
     "lr-text": ["--lr", "fast"], "lr-overflow": ["--lr", "1e999"], "lr-empty": ["--lr", ""],
     "steps-zero": ["--steps", "0"], "steps-text": ["--steps", "1e3"], "batch-neg": ["--batch-size", "-3"],
     "batch-huge": ["--batch-size", "1000000000"], "batch-10e30": ["--batch-size", "1" + "0" * 30],
-    "seed-neg": ["--seed", "-1"], "seed-2^64": ["--seed", str(2**64)], "size-unknown": ["--sizes", "huge"],
+    "seed-neg": ["--seed", "-1"], "seed-2^64": ["--seed", str(2**64)], "size-unknown": ["--models", "huge"],
     "data-dev-zero": ["--data", "/dev/zero"], "data-missing": ["--data", "no/such/file"],
 }
 
@@ -35,7 +35,7 @@ BAD_FFN: dict[str, list[str]] = {
     "points-huge": ["--train-points", "1000000000"], "dim-huge": ["--target", "x1*x2", "--dim", "1000000000"],
     "depth-huge": ["--depth", "1000000"], "order-huge": ["--order", "1000000"],
     "grids-huge": ["--init", "construct", "--grids", "1000000000"],
-    "construction-n-huge": ["--init", "construct", "--construction-n", "100000"],
+    "construction-n-huge": ["--init", "construct", "--order", "100000"],
     "steps-neg": ["--steps", "-1"], "seeds-zero": ["--seeds", "0"], "eval-zero": ["--eval-every", "0"],
     "data-dev-zero": ["--data", "/dev/zero"],
 }
