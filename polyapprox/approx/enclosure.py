@@ -8,10 +8,14 @@ domain for a generic net (``net_piece``: interval evaluation of the net, no deri
 
 On a box B with centre c and half-widths r, g = model - f is bounded by (all terms arb balls, upper ends):
 
-* d = 1:  |g(x)| <= |g(c)| + |g'(c)| r + |g''(B)| r^2 / 2    (Taylor with Lagrange remainder, arb_series);
+* d = 1:  |g(x)| <= sum_{k<K} |g^(k)(c)| r^k / k! + |g^(K)(B)| r^K / K!   (Taylor with Lagrange remainder,
+  arb_series; K = ``taylor_order``, 2 by default; K = n + 1 for the Theorem 3 net makes the remainder of
+  its degree-n polynomial vanish, so a net equal to its target encloses to [0, ~2^-90]);
 * d >= 2: |g(x)| <= |g(c)| + sum_k |d_k g(c)| r_k + (1/2) sum_jk |H_jk(B)| r_j r_k  (Taylor, second order; H_kk
   and H_jk from directional arb_series along e_k and e_j + e_k);
-* generic nets: |g(B)| (plain interval evaluation).
+* generic nets (``net_piece``): the same Taylor forms, arb_series carried through the net, on boxes where
+  no ReLU argument changes sign; on the others the first-order mean-value form |g(c)| + sum_k |d_k g(B)| r_k
+  with the ReLU's generalised derivative [0, 1] (g is Lipschitz: Lebourg's mean value theorem).
 
 ``enclose`` keeps a max-heap of boxes by upper bound and bisects the worst one (widest side) until
 upper <= ratio * lower or the evaluation budget is spent. ``lower`` is the largest |g| found at a box
@@ -35,7 +39,7 @@ from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from polyapprox.backends.arbnet import arb_of, working_precision
+from polyapprox.backends.arbnet import Straddle, arb_of, working_precision
 from polyapprox.errors import ConfigError
 
 ArbFn = Callable[[Sequence[Any]], Any]
@@ -105,8 +109,8 @@ def _ball(lo: Fraction, hi: Fraction) -> Any:
 class _Bounder:
     """Upper and lower bounds of |model - f| on boxes (see module docstring); counts evaluations."""
 
-    def __init__(self, f: ArbFn, d: int) -> None:
-        self.f, self.d, self.evaluations = f, d, 0
+    def __init__(self, f: ArbFn, d: int, order: int = 2) -> None:
+        self.f, self.d, self.order, self.evaluations = f, d, order, 0
 
     def g(self, piece: Piece, xs: Sequence[Any]) -> Any:
         self.evaluations += 1
@@ -118,20 +122,40 @@ class _Bounder:
 
     def box(self, piece: Piece, lo: Sequence[Fraction], hi: Sequence[Fraction]) -> tuple[float, float, tuple]:
         """(lower at the centre, upper on the box, centre) for the box [lo, hi] of ``piece``."""
-        from flint import arb_series
-
         c = tuple((a + b) / 2 for a, b in zip(lo, hi, strict=True))
         r = [float(arb_of((b - a) / 2).upper()) for a, b in zip(lo, hi, strict=True)]
         cb = [arb_of(v) for v in c]
         balls = [_ball(a, b) for a, b in zip(lo, hi, strict=True)]
         if not piece.smooth:
-            gc = abs(self.g(piece, cb))
-            return _down(gc), _up(abs(self.g(piece, balls))), c
+            try:
+                return self._taylor(piece, cb, balls, r, c)
+            except Straddle:  # a ReLU kink crosses the box: first-order mean-value form
+                return self._mean_value(piece, cb, balls, r, c)
+        return self._taylor(piece, cb, balls, r, c)
+
+    def _mean_value(self, piece: Piece, cb: list[Any], balls: list[Any], r: list[float],
+                    c: tuple) -> tuple[float, float, tuple]:
+        """|g(c)| + sum_k |d_k g(B)| r_k, d_k g(B) a generalised-gradient enclosure (Lebourg's mean value theorem)."""
+        g0 = abs(self.g(piece, cb))
+        up = g0
+        for k in range(self.d):
+            up = up + abs(self.g(piece, _along(balls, (k,), 2))[1]) * r[k]
+        return _down(g0), _up(up), c
+
+    def _taylor(self, piece: Piece, cb: list[Any], balls: list[Any], r: list[float],
+                c: tuple) -> tuple[float, float, tuple]:
+        """Second-order Taylor bound of |g| on the box (module docstring)."""
+        from flint import arb_series
+
         if self.d == 1:
-            s0 = self.g(piece, [arb_series([cb[0], 1], prec=2)])
-            s1 = self.g(piece, [arb_series([balls[0], 1], prec=3)])
+            K = self.order
+            s0 = self.g(piece, [arb_series([cb[0], 1], prec=K)])
+            s1 = self.g(piece, [arb_series([balls[0], 1], prec=K + 1)])
             g0 = abs(s0[0])
-            up = g0 + abs(s0[1]) * r[0] + abs(s1[2]) * (r[0] * r[0])
+            up = g0
+            for k in range(1, K):
+                up = up + abs(s0[k]) * r[0] ** k
+            up = up + abs(s1[K]) * r[0] ** K
             return _down(g0), _up(up), c
         g0, up = None, None
         for k in range(self.d):  # value and gradient at the centre
@@ -157,7 +181,7 @@ def _along(base: Sequence[Any], dims: tuple[int, ...], length: int) -> list[Any]
 
 def enclose(pieces: Sequence[Piece], f: ArbFn, *, ratio: float = 1.05, max_evals: int = 200_000,
             max_seconds: float = 60.0, probes: Sequence[Sequence[float]] = (), method: str = "",
-            atol: float = ATOL) -> Enclosure:
+            atol: float = ATOL, taylor_order: int = 2) -> Enclosure:
     """Enclose sup over the union of ``pieces`` of |piece.model - f| (see the module docstring).
 
     Stops when upper <= max(ratio * lower, atol), or after ``max_evals`` evaluations / ``max_seconds``."""
@@ -165,7 +189,7 @@ def enclose(pieces: Sequence[Piece], f: ArbFn, *, ratio: float = 1.05, max_evals
         raise ConfigError("enclosure: no pieces given")
     t0 = time.perf_counter()
     with working_precision(PREC):
-        b = _Bounder(f, len(pieces[0].lo))
+        b = _Bounder(f, len(pieces[0].lo), max(taylor_order, 2))
         lower, argmax = _probe(b, pieces, probes)
         heap: list[tuple[float, int, int, Box]] = []
         count = itertools.count()
@@ -295,7 +319,8 @@ def linear_pieces(xs: Sequence[Fraction], ys: Sequence[Fraction]) -> list[Piece]
 
 
 def net_piece(net: Any, lo: Sequence[Fraction], hi: Sequence[Fraction]) -> Piece:
-    """The whole box as one non-smooth piece evaluated through the net in ball arithmetic."""
+    """The whole box as one piece evaluated through the net in ball arithmetic (Taylor form on boxes that no
+    ReLU kink crosses, plain interval evaluation on the others)."""
     from polyapprox.backends import _interpret
     from polyapprox.backends.arbnet import _Arb
 
@@ -307,4 +332,28 @@ def net_piece(net: Any, lo: Sequence[Fraction], hi: Sequence[Fraction]) -> Piece
     return Piece(tuple(lo), tuple(hi), model, smooth=False)
 
 
-__all__ = ["Enclosure", "Piece", "enclose", "linear_pieces", "net_piece", "sobolev_pieces"]
+def is_piecewise_linear(net: Any) -> bool:
+    """True when every unit is an identity or a PolyReLU of order <= 1 (ReLU nets)."""
+    return all(len(getattr(a, "coeffs", ())) <= 2 for layer in net.layers for a in layer.activations)
+
+
+def enclose_net(net: Any, f: ArbFn, domain: Sequence[tuple[Fraction, Fraction]], *, ratio: float = 1.05,
+                max_seconds: float = 60.0) -> Enclosure:
+    """Enclosure of sup over the box ``domain`` of |net - f| for any saved 1-output net.
+
+    1-D ReLU nets: the exact linear pieces (``pieces.propagate``) with Taylor bounds; otherwise the whole box
+    evaluated through the net in ball arithmetic, bisected (converges more slowly: see ``converged``)."""
+    from polyapprox.approx.pieces import propagate
+
+    if net.out_dim != 1:
+        raise ConfigError(f"net: {net.out_dim} outputs, an enclosure needs a 1-output net")
+    lo, hi = tuple(a for a, _ in domain), tuple(b for _, b in domain)
+    if net.in_dim == 1 and is_piecewise_linear(net):
+        pl = propagate(net, lo[0], hi[0])[0]
+        return enclose(linear_pieces(pl.xs, pl.ys), f, ratio=ratio, max_seconds=max_seconds,
+                       method="exact linear pieces (pieces.propagate), arb Taylor bounds + bisection")
+    return enclose([net_piece(net, lo, hi)], f, ratio=ratio, max_seconds=max_seconds,
+                   method="net in ball arithmetic over boxes + bisection")
+
+
+__all__ = ["Enclosure", "Piece", "enclose", "enclose_net", "linear_pieces", "net_piece", "sobolev_pieces"]

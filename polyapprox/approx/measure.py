@@ -223,8 +223,8 @@ def measure_errors(model: Model, target: Target, *, grid_cells: int | None = Non
                        float_floor=ffloor, sup_error_lower=lower)
 
 
-#: work budget of the exact probes: about this many (weight x point) ball operations (~3 s)
-PROBE_WORK = 400_000
+#: work budget of the exact probes: about this many (weight x point) ball operations (~1.5 s)
+PROBE_WORK = 200_000
 
 
 def _probe_count(model: Model) -> int:

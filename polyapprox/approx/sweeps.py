@@ -219,7 +219,7 @@ def certify(cfg: SweepConfig, N: int, coeffs: Any, rep: Any) -> tuple[float | No
     except ExpressionError as exc:
         return lower, None, {"kind": "none", "why": str(exc)}
     enc = enclose(sobolev_pieces(coeffs, t.dim, cfg.order, N), f, ratio=RATIO_GOAL.get(t.dim, 1.9),
-                  max_seconds=cfg.enclosure_seconds, probes=[rep.argmax],
+                  max_seconds=cfg.enclosure_seconds, probes=[rep.argmax], taylor_order=cfg.order + 1,
                   method="Theorem 3 closed form on the 3N-grid sub-cells, arb Taylor bounds + bisection")
     low = max(enc.lower, lower or 0.0)
     how = enc.to_dict()

@@ -30,10 +30,23 @@ def arb_of(q: Fraction | int | float) -> Any:
     return arb(fmpq(q.numerator, q.denominator))
 
 
-def relu_ball(v: Any) -> Any:
-    """max(0, v) for an arb ball v, as a ball."""
-    from flint import arb
+class Straddle(ArithmeticError):
+    """A ReLU's argument (an arb_series over a box) may change sign there: no Taylor form of the net."""
 
+
+def relu_ball(v: Any) -> Any:
+    """max(0, v) for an arb ball v, as a ball. For an arb_series: v or 0 where its sign is certain; else, for
+    length <= 2, (R(v_0), [0, 1] v_1) (value and Clarke generalised derivative), and Straddle for longer series."""
+    from flint import arb, arb_series
+
+    if type(v).__name__ == "arb_series":
+        if v[0] >= 0:
+            return v
+        if v[0] <= 0:
+            return v * 0
+        if v.prec <= 2:
+            return arb_series([relu_ball(v[0]), arb(0.5, 0.5) * v[1]], prec=v.prec)
+        raise Straddle("ReLU argument changes sign on the box")
     if v >= 0:
         return v
     if v <= 0:
@@ -42,15 +55,23 @@ def relu_ball(v: Any) -> Any:
     return arb(hi / 2, hi / 2)
 
 
+def objects(values: Sequence[Any]) -> np.ndarray:
+    """A 1-D object array of the values (arb_series are sequences: np.array would unpack them)."""
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
+
+
 class _Arb(_interpret.ObjectArrays):
     def inputs(self, x: Sequence[Any]) -> np.ndarray:
-        return np.array([v if type(v).__name__ == "arb" else arb_of(v) for v in x], dtype=object)
+        return objects([v if type(v).__name__ in ("arb", "arb_series") else arb_of(v) for v in x])
 
     def constant(self, q: Fraction) -> Any:
         return arb_of(q)
 
     def relu(self, t: np.ndarray, where: object) -> np.ndarray:
-        return np.array([relu_ball(v) for v in t], dtype=object)
+        return objects([relu_ball(v) for v in t])
 
 
 @contextmanager
