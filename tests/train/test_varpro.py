@@ -111,9 +111,10 @@ def test_lm_accepts_only_decreasing_steps():
 
 
 def test_rejected_steps_leave_theta_unchanged():
-    """A residual that no step can lower (y in the span at the start): every step is rejected, theta kept."""
+    """A residual that no step can lower (y = 0: c = 0 and r = 0 exactly): every step is rejected, theta kept.
+    (y = Phi 1, in the span, leaves a rounding-level residual ~1e-32 that column-scaled solves can lower.)"""
     _, features, like, theta, x = _setup("gelu")
-    y = vp.feature_matrix(features, like, x) @ torch.ones(6, dtype=torch.float64)
+    y = torch.zeros(x.shape[0], dtype=torch.float64)
     lm = vp._LM(features, like, x, y, lam=0.0)
     out, hist, done = vp.lm_solve(lm, theta, steps=20)
     assert len(hist) == 1 and done >= 1 and torch.equal(out, theta)
@@ -128,14 +129,38 @@ def test_memory_fallback_uses_lbfgs(monkeypatch):
 
 
 def test_spread_init_puts_knots_inside_the_data_range():
+    """All knots but ``outside_units`` (r = 3 for PolyReLU_3) lie inside the data; those r units are active on
+    every point (degree-r polynomials, so the features span the whole spline space); no two knots coincide."""
     x = torch.rand(500, 1, dtype=torch.float64)
+    y = torch.sin(6 * x[:, 0])
+    assert vp.outside_units(32, 3) == 3 and vp.outside_units(8, 3) == 2 and vp.outside_units(32, 0) == 0
     for kind in vp.INITS:
-        m = vp.spread_init_(FFN(1, 32, "polyrelu"), x, kind, torch.Generator().manual_seed(1))
+        m = vp.spread_init_(FFN(1, 32, "polyrelu"), x, kind, torch.Generator().manual_seed(1), y)
         k = -m.layers[0].bias.detach() / m.layers[0].weight.detach()[:, 0]
-        assert float(k.min()) >= float(x.min()) - 1e-12 and float(k.max()) <= float(x.max()) + 1e-12
+        inside = (k >= float(x.min()) - 1e-12) & (k <= float(x.max()) + 1e-12)
+        assert int(inside.sum()) == 29
+        z = m.layers[0](x).detach()[:, ~inside]
+        assert bool((z > 0).all())  # the 3 others: active everywhere
+        assert float(torch.diff(torch.sort(k[inside]).values).min()) > 1e-6  # no collisions (+-1 directions)
         assert m.layers[1].weight.tolist() == [1.0, 0.0, 0.0]  # pure highest power
     u = vp.knot_fractions(8, "chebyshev", torch.Generator().manual_seed(0)).sort().values
     assert float(u[1] - u[0]) < float(u[4] - u[3])  # clustered towards the ends
+
+
+def test_adaptive_knots_follow_the_curvature():
+    """Adaptive knots equidistribute |f''|^(2/5) for ReLU: for f = x^6 (f'' = 30 x^4) most knots lie in the
+    right half; without labels they are refused; for a linear f (f'' = 0) they stay spread (floor)."""
+    from polyapprox.errors import ConfigError
+
+    x = torch.linspace(0, 1, 400, dtype=torch.float64)[:, None]
+    m = vp.spread_init_(FFN(1, 40, "relu"), x, "adaptive", torch.Generator().manual_seed(0), x[:, 0] ** 6)
+    k = -m.layers[0].bias.detach() / m.layers[0].weight.detach()[:, 0]
+    k = k[(k > 0) & (k < 1)]
+    assert int((k > 0.5).sum()) > 0.75 * k.numel()  # uniform: half
+    u = vp.adaptive_fractions(x[:, 0], 2 * x[:, 0], 10, 1, torch.Generator().manual_seed(0))
+    assert u is not None and float(u.min()) < 0.15 and float(u.max()) > 0.85
+    with pytest.raises(ConfigError):
+        vp.spread_init_(FFN(1, 8, "relu"), x, "adaptive", torch.Generator().manual_seed(0))
 
 
 def test_config_is_checked():
