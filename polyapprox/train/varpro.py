@@ -382,12 +382,13 @@ def spread_init_(model: nn.Module, x: torch.Tensor, kind: str, generator: torch.
     Before a piecewise-polynomial activation of degree r, ``outside_units`` of the units get their knot
     below the range instead (fractions -1/r, ..., -1): in 1-D the features are then the truncated powers
     ``(x - t_i)_+^r`` of a free-knot spline *and* the polynomials of degree r, the full spline space (without
-    them the fit at uniform knots is 30-60 times worse for sin(2 pi x), measured). PolyReLU / PolyNorm
-    coefficients start as the pure highest power (``weight = (1, 0, ..., 0)``, bias 0). The output layer is
-    left alone (VarPro solves it). ``kind="adaptive"`` (needs the labels ``y``): in a layer with one input,
-    knots at ``adaptive_fractions`` of the data (de Boor-style equidistribution), elsewhere uniform. With one input the directions are +-1, and a unit of direction -1 gets
-    fraction ``1 - u``, so that the knots in x are the ``knot_fractions`` themselves: with a symmetric set of
-    fractions, ``u`` for both signs would put pairs of knots on the same point."""
+    them the L2 fit at uniform knots is 25-60 times worse for sin(2 pi x) at widths 32-128, measured).
+    PolyReLU / PolyNorm coefficients start as the pure highest power (``weight = (1, 0, ..., 0)``, bias 0).
+    The output layer is left alone (VarPro solves it). ``kind="adaptive"`` (needs the labels ``y``): in a
+    layer with one input, knots at ``adaptive_fractions`` of the data (de Boor-style equidistribution),
+    elsewhere uniform. With one input the directions are +-1, and a unit of direction -1 gets fraction
+    ``1 - u``, so that the knots in x are the fractions themselves: with a symmetric set of fractions, ``u``
+    for both signs would put pairs of knots on the same point (measured: feature rank 100 of 129 at w = 128)."""
     features, _ = split_model(model)
     mods = list(features)
     h = x.to(torch.float64)
