@@ -16,7 +16,7 @@ from typing import Any
 from polyapprox.cli._io import deprecated_alias, emit, float_flag, int_flag, parse_int_list, parse_name_list
 
 DEFAULTS = {"target": "sin1", "widths": "4,8,16,32", "steps": 500, "lbfgs_steps": 100, "lr": 1e-2,
-            "train_points": 1024, "val_points": 256, "lm_steps": 300, "ridge": 1e-24, "knots": "uniform",
+            "train_points": 1024, "val_points": 256, "lm_steps": 300, "ridge": 1e-24, "knots": "adaptive",
             "polish": 0}
 #: Per-method defaults of --seeds and --train-points (varpro: 3 seeds, median and best reported).
 METHOD_DEFAULTS = {"varpro": {"seeds": 3, "train_points": 2000, "points": "grid"},
@@ -45,7 +45,8 @@ def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
                    help="varpro: relative ridge of the output-layer solve, in [0, 1] (default 1e-24: the truncated"
                         " powers of many knots are ill-conditioned, a larger ridge caps the precision)")
     p.add_argument("--knots", default=DEFAULTS["knots"], choices=("adaptive", "uniform", "chebyshev", "random"),
-                   help="varpro: placement of the units' breakpoints over the data's range")
+                   help="varpro: placement of the units' breakpoints: adaptive (default; 1-D: equidistributing the data's "
+                        "estimated |f^(r+1)|, elsewhere uniform), uniform, chebyshev or random over the data's range")
     p.add_argument("--polish", type=int_flag("polish", 0), default=DEFAULTS["polish"],
                    help="varpro: sup-norm polish rounds (IRLS, L^p with p up to 10; default 0)")
     p.add_argument("--steps", type=int, default=DEFAULTS["steps"], help="Adam steps (default 500)")
