@@ -37,11 +37,10 @@ from polyapprox.kernels._common import (
     check_params,
     compute_dtype,
     differentiable_grads,
+    dispatch,
     on_device,
     run_chunks,
-    run_triton,
     use_reference,
-    use_triton,
 )
 from polyapprox.kernels.reference import POLYNORM_EPS, output_dtype, polynorm_reference
 
@@ -212,27 +211,15 @@ def polynorm_backward_torch(
 def _forward(
     x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float, out_dtype: torch.dtype
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    def torch_path():
-        return polynorm_forward_torch(x2d, weight, bias, eps, out_dtype)
-
-    if use_triton(x2d):
-        from polyapprox.kernels import triton_kernels
-
-        return run_triton(lambda: triton_kernels.polynorm_forward(x2d, weight, bias, eps, out_dtype), torch_path)
-    return torch_path()
+    args = (x2d, weight, bias, eps, out_dtype)
+    return dispatch(x2d, weight.shape[0], "polynorm_forward", args, polynorm_forward_torch)
 
 
 def _backward(
     x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor, stats: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    def torch_path():
-        return polynorm_backward_torch(x2d, g2d, weight, stats)
-
-    if use_triton(x2d):
-        from polyapprox.kernels import triton_kernels
-
-        return run_triton(lambda: triton_kernels.polynorm_backward(x2d, g2d, weight, stats), torch_path)
-    return torch_path()
+    args = (x2d, g2d, weight, stats)
+    return dispatch(x2d, weight.shape[0], "polynorm_backward", args, polynorm_backward_torch)
 
 
 class PolyNormFunction(torch.autograd.Function):

@@ -23,11 +23,10 @@ from polyapprox.kernels._common import (
     check_params,
     compute_dtype,
     differentiable_grads,
+    dispatch,
     on_device,
     run_chunks,
-    run_triton,
     use_reference,
-    use_triton,
 )
 from polyapprox.kernels.polynorm import _buffers, _cast_buffer, _chunk
 from polyapprox.kernels.reference import output_dtype, polyrelu_reference
@@ -118,27 +117,15 @@ def polyrelu_backward_torch(
 
 
 def _forward(x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, out_dtype: torch.dtype) -> torch.Tensor:
-    def torch_path():
-        return polyrelu_forward_torch(x2d, weight, bias, out_dtype)
-
-    if use_triton(x2d):
-        from polyapprox.kernels import triton_kernels
-
-        return run_triton(lambda: triton_kernels.polyrelu_forward(x2d, weight, bias, out_dtype), torch_path)
-    return torch_path()
+    args = (x2d, weight, bias, out_dtype)
+    return dispatch(x2d, weight.shape[0], "polyrelu_forward", args, polyrelu_forward_torch)
 
 
 def _backward(
     x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    def torch_path():
-        return polyrelu_backward_torch(x2d, g2d, weight)
-
-    if use_triton(x2d):
-        from polyapprox.kernels import triton_kernels
-
-        return run_triton(lambda: triton_kernels.polyrelu_backward(x2d, g2d, weight), torch_path)
-    return torch_path()
+    args = (x2d, g2d, weight)
+    return dispatch(x2d, weight.shape[0], "polyrelu_backward", args, polyrelu_backward_torch)
 
 
 class PolyReLUFunction(torch.autograd.Function):
