@@ -30,11 +30,40 @@ from typing import Any
 import numpy as np
 
 from polyapprox.approx.rates import LogFactorTest, RateFit, fit_rate, log_factor_test
+from polyapprox.core.limits import check
 from polyapprox.errors import ConfigError, InvalidDataError
 from polyapprox.targets.catalogue import Target
 
 METHODS = ("polyrelu", "relu", "relu2")
 PRODUCT = {"polyrelu": "exact", "relu": "relu"}
+#: memory model of one sweep point (measured on 2-core x86-64, d <= 2, N up to 2048: peak RSS <= 0.6x this):
+#: a fixed part for the measurement grids, plus per estimated parameter of the exact net (Fractions, build)
+BASE_BYTES, BYTES_PER_PARAM, PARAMS_PER_TERM_AND_FACTOR = 256 * 2**20, 2048, 15
+
+
+def estimate_params(dim: int, order: int, method: str, N: int) -> int:
+    """An upper estimate of the parameters of the net at grid size N, from the number of Taylor terms:
+    (N + 3)^d centres x C(n - 1 + d, d) multi-indices x 15 (d + n) (each term a product tree of d + n - 1
+    factors); x log2(N + 2) for the ReLU baseline (its approximate products deepen with N). Exact integers,
+    no enumeration, so absurd sizes are refused at once."""
+    terms = (N + 3) ** dim * math.comb(order - 1 + dim, dim)
+    params = terms * PARAMS_PER_TERM_AND_FACTOR * (dim + order)
+    return params * max(1, (N + 2).bit_length()) if method == "relu" else params
+
+
+def estimate_bytes(dim: int, order: int, method: str, N: int) -> int:
+    """Estimated peak memory of building and measuring one sweep point (see ``estimate_params``)."""
+    return BASE_BYTES + BYTES_PER_PARAM * estimate_params(dim, order, method, N)
+
+
+def check_sweep_size(dim: int, order: int, method: str, sizes: Sequence[int]) -> None:
+    """Refuse (``LimitError``, before any work) a grid size over the limit ``grid`` or a sweep whose largest
+    point is estimated over the limit ``memory_mb``; the message gives the estimate."""
+    for N in sizes:
+        check("grid", N, "sizes: grid size N")
+    N = max(sizes)
+    mb = -(-estimate_bytes(dim, order, method, N) // 2**20)
+    check("memory_mb", mb, f"estimated memory of the sweep point N={N} (d={dim}, n={order}, {method}), MB")
 
 
 @dataclass(frozen=True)
@@ -57,6 +86,7 @@ class SweepConfig:
             raise ConfigError(f"method: unknown {self.method!r}; choose from {', '.join(METHODS)}")
         if not self.sizes or any((not isinstance(N, int)) or N < 1 for N in self.sizes):
             raise ConfigError(f"sizes: {self.sizes!r} must be integers >= 1")
+        check_sweep_size(self.target.dim, self.order, self.method, self.sizes)
         object.__setattr__(self, "sizes", tuple(sorted(set(self.sizes))))
 
     @property

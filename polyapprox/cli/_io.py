@@ -4,28 +4,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any, TypeVar
 
 from polyapprox.core.limits import LIMITS, check
+from polyapprox.core.rational import jsonable, parse_rational
 from polyapprox.errors import ConfigError
 
 T = TypeVar("T")
 #: largest --seed (numpy and torch both accept it)
 SEED_MAX = 2 ** 32 - 1
 #: '3', '-0.25', '1.5e-3', '.5', '1/3', '-2/4': a decimal (optional exponent) or an integer ratio
-_NUMBER = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?(?:/([0-9]+))?")
 
 
 def emit(payload: dict[str, Any], as_json: bool, text: str | None = None) -> None:
-    """Print one JSON document (``--json``) or a human-readable text to stdout."""
-    if as_json:
-        sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
-    else:
-        sys.stdout.write((text if text is not None else json.dumps(payload, indent=2, default=str)) + "\n")
+    """Print one JSON document (``--json``) or a human-readable text to stdout (rationals and integers too
+    long for Python to print are abbreviated: ``core.rational.jsonable``)."""
+    doc = text if text is not None and not as_json else json.dumps(jsonable(payload), indent=2, default=str)
+    sys.stdout.write(doc + "\n")
 
 
 def _shown(value: str) -> str:
@@ -36,20 +34,10 @@ def _shown(value: str) -> str:
 
 def parse_number(value: str, field: str, low: Fraction | int | None = None, high: Fraction | int | None = None,
                  above: bool = False) -> Fraction:
-    """The one reader of numeric flags: '0.25', '-1/2', '3', '1e-3' -> an exact Fraction, finite, at most
-    ``literal_digits`` digits (checked before converting), and within [low, high] ((low, high] if ``above``).
-    ConfigError / LimitError naming the field otherwise (one-line exit 2 in the CLI)."""
-    m = _NUMBER.fullmatch(value.strip())
-    if not m or not (m.group(2) or m.group(3)) or m.group(5) and (m.group(3) is not None or m.group(4)):
-        raise ConfigError(f"{field}: not a rational number: {_shown(value)}")
-    sign, whole, frac, exp, den = m.group(1), m.group(2), m.group(3) or "", m.group(4) or "0", m.group(5)
-    size = len(m.group(4) or "") + len(whole) + len(frac) + len(den or "")
-    check("literal_digits", size, f"{field}: digits in the number")
-    shift = int(exp) - len(frac)
-    check("literal_digits", len((whole + frac).lstrip("0")) + abs(shift), f"{field}: digits in the number")
-    if den is not None and int(den) == 0:
-        raise ConfigError(f"{field}: division by zero in {_shown(value)}")
-    number = Fraction(int(sign + (whole + frac or "0"))) * Fraction(10) ** shift / int(den or 1)
+    """The one reader of numeric flags: '0.25', '-1/2', '3', '1e-3' -> an exact Fraction (``core.rational``'s
+    reader: digits checked before converting), within [low, high] ((low, high] if ``above``). ConfigError /
+    LimitError naming the field otherwise (one-line exit 2 in the CLI)."""
+    number = parse_rational(value.strip(), field, ConfigError)
     _in_range(number, field, low, high, above)
     return number
 

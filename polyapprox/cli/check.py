@@ -8,10 +8,14 @@ Exit codes: 0 proved; 1 refuted, unknown (undecided, region cap, timeout) or any
 from __future__ import annotations
 
 import argparse
+import re
+import time
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
 from polyapprox.cli._io import emit, parse_number
+from polyapprox.core.rational import format_rational
 from polyapprox.errors import ConfigError, ExpressionError
 
 EPILOG = """\
@@ -38,7 +42,8 @@ def add_parsers(subparsers: Any) -> None:
                    help="variables in input order, e.g. x,y (default: x / x,y / x,y,z / x1..xd)")
     p.add_argument("--domain", default=None, help="box 'lo,hi;lo,hi' (see below; default: all of R^d)")
     p.add_argument("--max-regions", default="4096", help="cap on region-wise cells (default 4096)")
-    p.add_argument("--timeout", default=None, help="seconds; checked between cells")
+    p.add_argument("--timeout", default=None,
+                   help="seconds for the whole proof (it runs in a worker process stopped at the deadline)")
     p.add_argument("--method", default="auto", choices=("auto", "algebraic", "regionwise"))
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=_check)
@@ -58,7 +63,8 @@ def parse_domain(text: str, d: int) -> list[tuple[Fraction, Fraction]]:
             raise ConfigError(f"domain: interval {i + 1} {part.strip()!r} is not 'lo,hi'")
         lo, hi = (parse_number(e, f"domain interval {i + 1}") for e in ends)
         if not lo < hi:
-            raise ConfigError(f"domain: interval {i + 1} needs lo < hi, got {lo}, {hi}")
+            raise ConfigError(f"domain: interval {i + 1} needs lo < hi, got {format_rational(lo)}, "
+                              f"{format_rational(hi)}")
         box.append((lo, hi))
     return box
 
@@ -76,10 +82,12 @@ def _positive(value: str | None, field: str, kind: type) -> Any:
 
 
 def _check(args: argparse.Namespace) -> int:
+    start = time.perf_counter()  # --timeout covers the imports, loading, parsing and the proof
     from polyapprox.backends.sympy_expr import default_symbols
     from polyapprox.core import netjson
     from polyapprox.symbolic import prove_equal
     from polyapprox.symbolic.expressions import parse_expression, parse_variables
+    from polyapprox.symbolic.worker import prove_in_worker
 
     max_regions = _positive(args.max_regions, "max-regions", int)
     timeout = _positive(args.timeout, "timeout", float)
@@ -92,10 +100,17 @@ def _check(args: argparse.Namespace) -> int:
         raise ExpressionError(f"equals: {len(args.equals)} expressions, the network has {net.out_dim} outputs")
     exprs = [parse_expression(e, syms) for e in args.equals]
     domain = parse_domain(args.domain, net.in_dim) if args.domain is not None else None
-    cert = prove_equal(net, exprs if len(exprs) > 1 else exprs[0], symbols=syms, domain=domain,
-                       timeout=timeout, max_regions=max_regions, method=args.method)
+    target = exprs if len(exprs) > 1 else exprs[0]
+    options = {"symbols": syms, "domain": domain, "max_regions": max_regions, "method": args.method}
+    if timeout is None:
+        cert = prove_equal(net, target, **options)
+    else:
+        cert = prove_in_worker(net, target, timeout - (time.perf_counter() - start), **options)
+        # the worker got what was left of T: report T itself
+        cert = replace(cert, detail=re.sub(r"^timeout after \S+ s", f"timeout after {timeout:g} s", cert.detail))
     payload = {"file": str(args.file), "equals": args.equals, "vars": [s.name for s in syms],
-               "domain": None if domain is None else [[str(lo), str(hi)] for lo, hi in domain], **cert.to_dict()}
+               "domain": None if domain is None else [[format_rational(lo), format_rational(hi)] for lo, hi in domain],
+               **cert.to_dict()}
     emit(payload, args.json, _text(cert))
     return 0 if cert.status == "proved" else 1
 
@@ -104,6 +119,11 @@ def _text(cert: Any) -> str:
     head = f"{cert.status} ({cert.method}, {cert.seconds:.3f} s"
     head += f", {cert.regions} regions)" if cert.regions else ")"
     if cert.counterexample is not None:
-        at = ", ".join(f"{k} = {v}" for k, v in cert.counterexample.items())
-        head += f"\n  at {at}: net = {cert.net_value}, expr = {cert.expr_value}"
+        at = ", ".join(f"{k} = {_show(v)}" for k, v in cert.counterexample.items())
+        head += f"\n  at {at}: net = {_show(cert.net_value)}, expr = {_show(cert.expr_value)}"
     return head + (f"\n  {cert.detail}" if cert.detail else "")
+
+
+def _show(v: Any) -> str:
+    """A rational abbreviated when huge (``format_rational``); sympy text as is."""
+    return format_rational(v) if isinstance(v, (Fraction, int)) else str(v)

@@ -98,8 +98,9 @@ def summary(res: Any) -> dict[str, Any]:
 
 def run_rates(args: argparse.Namespace) -> int:
 
-    from polyapprox.approx.sweeps import METHODS, SweepConfig, run_sweep, stderr_progress
+    from polyapprox.approx.sweeps import METHODS, SweepConfig, check_sweep_size, run_sweep, stderr_progress
     from polyapprox.cli._io import emit, parse_int_list
+    from polyapprox.core.limits import check
     from polyapprox.errors import ConfigError
     from polyapprox.targets.catalogue import resolve_target
 
@@ -109,12 +110,15 @@ def run_rates(args: argparse.Namespace) -> int:
         raise ConfigError(f"order: {args.order} must be >= 1")
     if args.dim is not None and args.dim < 1:
         raise ConfigError(f"dim: {args.dim} must be >= 1")
+    if args.dim is not None:
+        check("dim", args.dim, "dim")
     target = resolve_target(args.target, args.dim, _smoothness(args.smoothness))
     d = target.dim
     if args.sizes is not None:
         sizes = tuple(parse_int_list(args.sizes, "sizes"))
     else:
         sizes = default_sizes(d, args.order, args.method)
+    check_sweep_size(d, args.order, args.method, sizes)  # also in SweepConfig: here before any other work
     cfg = SweepConfig(target, args.order, args.method, sizes, seed=args.seed, keep_nets=args.out is not None)
     if args.out is None:
         payload, res = _sweep(cfg, run_sweep, stderr_progress)
