@@ -18,10 +18,12 @@ checked symbolically in ``tests/kernels/test_symbolic_backward.py``), with T_p =
     A(u) = sum_p (p w_p rho_p) u**(p-1),    Q(s) = sum_p (p w_p rho_p**3 T_p / H) s**(p-1),
     dw_p = sum_rows rho_p T_p,    db = sum g.
 
-Only the input x and the per-row statistics (rho_1..rho_r, 1/m) ((rows, r + 1), tiny) are saved. The CPU
-path makes two passes over row chunks of < 32768 elements (2**18 single-threaded; ``_common``): row
-statistics first, then Horner's rule for y (or A and Q for dx), with reused chunk buffers that stay in
-cache and no input-sized temporary. Statistics and intermediates are float32 (float64 for float64 input).
+Only the input x and the per-row statistics (rho_1..rho_r, 1/m) ((rows, r + 1), tiny) are saved. On CPU,
+float32/float64 with orders <= 5 run the numba kernels when numba is installed (``numba_kernels.py``: one pass
+per row each way); otherwise the torch path makes two passes over row chunks of < 32768 elements (2**18
+single-threaded; ``_common``): row statistics first, then Horner's rule for y (or A and Q for dx), with reused
+chunk buffers that stay in cache and no input-sized temporary. Statistics and intermediates are float32
+(float64 for float64 input).
 Output dtype: x's dtype promoted with the bias's, like the official module (``reference.output_dtype``);
 dx has x's dtype. With ``create_graph=True`` the backward is the plain formula's autograd graph
 (``_common.differentiable_grads``), so higher derivatives are exact; inside ``torch.func`` transforms

@@ -7,9 +7,11 @@ with y = ReLU(x) and w_p = weight[r - p],
     dx  = g * sum_p p w_p y**(p-1) * [x > 0],   dw_p = sum g y**p,   db = sum g.
 
 Only x is saved for backward (the official code stores ReLU(x) plus a checkpoint; docs/paper.md §1.5 item 4).
-The CPU path works on row chunks of < 32768 elements (2**18 single-threaded; ``_common``) with reused buffers,
-so no input-sized temporary is allocated; reductions and intermediates are float32 (float64 for float64
-input) whatever the input dtype. Output dtype: x's promoted with the bias's, like the official module;
+On CPU, float32/float64 with orders <= 5 run the numba kernels when numba is installed
+(``numba_kernels.py``); otherwise the torch path works on row chunks of < 32768 elements (2**18
+single-threaded; ``_common``) with reused buffers, so no input-sized temporary is allocated; reductions and
+intermediates are float32 (float64 for float64 input) whatever the input dtype.
+Output dtype: x's promoted with the bias's, like the official module;
 a 0-d x gives shape (1,). ``create_graph=True`` and ``torch.func`` transforms use the plain formula's
 autograd graph (see ``polynorm.py``), so higher derivatives are exact.
 """
