@@ -13,7 +13,13 @@ float64, sympy, torch), ``symbolic`` (certificates), ``targets`` (functions to a
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
+
+# python-flint (a dependency, for arb ball arithmetic) would switch sympy to its 'flint' ground types, which
+# change results the exact code relies on (Poly(0).total_degree() is -inf there, 0 with 'python'): keep
+# sympy's pure-python ground types unless the user chose others. Set before any sympy import.
+os.environ.setdefault("SYMPY_GROUND_TYPES", "python")
 
 __version__ = "0.1.0"
 

@@ -20,6 +20,7 @@ maximum error over J singularity positions c_j = (floor(N/2) + (j + 1/2)/J)/N.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 import time
@@ -78,6 +79,7 @@ class SweepConfig:
     net_budget: float = 3e8
     check_points: int = 256
     keep_nets: bool = False
+    enclosure_seconds: float = 60.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.order, int) or isinstance(self.order, bool) or self.order < 1:
@@ -97,6 +99,17 @@ class SweepConfig:
 
 @dataclass(frozen=True)
 class SweepPoint:
+    """One measured grid size. ``sup_error``: sampled sup of the float64 evaluation (a lower estimate).
+
+    ``sup_error_lower`` <= sup |net - f| <= ``sup_error_upper`` for the *exact* net (rational weights, exact
+    arithmetic): lower = |net - f| at a point, both evaluated in arb balls; upper = certified enclosure over
+    the whole domain (``approx.enclosure``; None where no enclosure is affordable: ReLU / ReLU^2 baselines,
+    targets without a ball-arithmetic form). The float64 evaluation differs from the exact net by at most
+    ``floor`` (rigorous, at the sampled points) and in practice by ``float_floor`` (the rounding measured at
+    the probe points), so |float net - f| <= sup_error_upper + floor there. ``excluded_reason``: why the point
+    is left out of the fits (None when it is used).
+    """
+
     N: int
     params: int
     depth: int
@@ -108,6 +121,10 @@ class SweepPoint:
     q: int | None
     seconds: float
     measured_how: dict[str, Any] = field(default_factory=dict)
+    sup_error_lower: float | None = None
+    sup_error_upper: float | None = None
+    float_floor: float | None = None
+    excluded_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -191,17 +208,53 @@ def measure_point(cfg: SweepConfig, N: int, progress: Callable[[str], None] | No
         tol = bounds[:, 0] + 3 ** t.dim * len(oracle.alphas) * 10 * scale * 2.0 ** -52
         if not bool(np.all(gap <= tol)):
             raise ConfigError(f"N={N}: Net and closed form disagree by {gap.max():.3e} (> rounding bound)")
-        rep = measure_errors(oracle, t, grid_cells=cells, seed=cfg.seed, floor=float(bounds.max()))
+        from fractions import Fraction
+
+        from polyapprox.construct.sobolev import closed_form_exact
+
+        rep = measure_errors(oracle, t, grid_cells=cells, seed=cfg.seed, floor=float(bounds.max()),
+                             exact=lambda p: closed_form_exact(coeffs, t.dim, cfg.order, N, [Fraction(v) for v in p]))
         how["evaluator"] = oracle_how
         how["net_check"] = {"points": cfg.check_points, "max_gap": float(gap.max()),
                             "max_rounding_bound": float(bounds.max())}
     how.update(rep.how)
+    lower, upper, how["enclosure"] = certify(cfg, N, coeffs, rep)
     point = SweepPoint(N=N, params=pc.params, depth=pc.depth, units=pc.units, sup_error=rep.sup_error,
                        l2_error=rep.l2_error, floor=rep.floor, bound=bound if math.isfinite(bound) else None,
-                       q=q, seconds=time.perf_counter() - t0, measured_how=how)
-    _progress(f"  N={N}: W={pc.params} depth={pc.depth} sup={rep.sup_error:.3e} l2={rep.l2_error:.3e} "
+                       q=q, seconds=time.perf_counter() - t0, measured_how=how, sup_error_lower=lower,
+                       sup_error_upper=upper, float_floor=rep.float_floor)
+    encl = f" [{lower:.4e}, {upper:.4e}]" if lower is not None and upper is not None else ""
+    _progress(f"  N={N}: W={pc.params} depth={pc.depth} sup={rep.sup_error:.3e}{encl} l2={rep.l2_error:.3e} "
               f"({point.seconds:.1f}s, {how['evaluator'].split(' (')[0]})", progress)
     return point, net
+
+
+#: stop refining an enclosure once upper / lower is below this (the goals are 1.1 in d = 1, 2 in d >= 2)
+RATIO_GOAL = {1: 1.05, 2: 1.5}
+
+
+def certify(cfg: SweepConfig, N: int, coeffs: Any, rep: Any) -> tuple[float | None, float | None, dict[str, Any]]:
+    """(sup_error_lower, sup_error_upper, how) of the exact net at grid size N (see ``SweepPoint``)."""
+    from polyapprox.approx.arbexpr import arb_function
+    from polyapprox.approx.enclosure import enclose, sobolev_pieces
+    from polyapprox.errors import ExpressionError
+
+    t = cfg.target
+    lower = rep.sup_error_lower
+    if cfg.method != "polyrelu":
+        return lower, None, {"kind": "none", "why": f"{cfg.method} net: no certified enclosure (exact pieces of "
+                                                    "deep ReLU nets are too costly); lower bound only"}
+    try:
+        f = arb_function(t.expr, t.symbols)
+    except ExpressionError as exc:
+        return lower, None, {"kind": "none", "why": str(exc)}
+    enc = enclose(sobolev_pieces(coeffs, t.dim, cfg.order, N), f, ratio=RATIO_GOAL.get(t.dim, 1.9),
+                  max_seconds=cfg.enclosure_seconds, probes=[rep.argmax], taylor_order=cfg.order + 1,
+                  method="Theorem 3 closed form on the 3N-grid sub-cells, arb Taylor bounds + bisection")
+    low = max(enc.lower, lower or 0.0)
+    how = enc.to_dict()
+    how["ratio"] = enc.upper / low if low > 0 else None
+    return low, enc.upper, how
 
 
 def run_sweep(cfg: SweepConfig, progress: Callable[[str], None] | None = None,
@@ -222,7 +275,7 @@ def run_sweep(cfg: SweepConfig, progress: Callable[[str], None] | None = None,
 
 
 def _result(cfg: SweepConfig, points: list[SweepPoint], nets: list[Any]) -> SweepResult:
-    floors = [p.floor or 0.0 for p in points]
+    floors = [(p.float_floor if p.float_floor is not None else p.floor) or 0.0 for p in points]
     errs = [p.sup_error for p in points]
     fit = fit_rate([p.params for p in points], errs, floor=floors, theory_slope=cfg.theory_slope, seed=cfg.seed)
     fit_n = fit_rate([p.N for p in points], errs, floor=floors, theory_slope=cfg.theory_slope * cfg.target.dim,
@@ -232,8 +285,23 @@ def _result(cfg: SweepConfig, points: list[SweepPoint], nets: list[Any]) -> Swee
         lf = log_factor_test([p.params for p in points], errs, cfg.order, cfg.target.dim, floor=floors)
     except InvalidDataError:  # fewer than 3 points above the floor: no diagnostic
         pass
+    points = [dataclasses.replace(p, excluded_reason=excluded_reason(i, p, floors[i], fit))
+              for i, p in enumerate(points)]
     return SweepResult(cfg.target.name, cfg.target.dim, cfg.order, cfg.method, cfg.theory_slope, tuple(points),
                        fit, fit_n, lf, tuple(nets))
+
+
+def excluded_reason(i: int, p: SweepPoint, floor: float, fit: RateFit) -> str | None:
+    """Why point i is not used by the fit against W (None when it is)."""
+    from polyapprox.approx.rates import FLOOR_FACTOR
+
+    kind = "float64 rounding measured at exact probes" if p.float_floor is not None else "worst-case rounding bound"
+    if i in fit.excluded_floor:
+        return (f"at the float floor: sup error {p.sup_error:.3g} < {FLOOR_FACTOR:g} x {floor:.3g} "
+                f"({kind})")
+    if i not in fit.window:
+        return f"outside the fit window (fit status: {fit.status})"
+    return None
 
 
 def envelope_sweep(s: int, order: int, sizes: Sequence[int], J: int = 16, seed: int = 0) -> dict[str, Any]:

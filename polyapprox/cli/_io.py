@@ -19,6 +19,70 @@ SEED_MAX = 2 ** 32 - 1
 #: '3', '-0.25', '1.5e-3', '.5', '1/3', '-2/4': a decimal (optional exponent) or an integer ratio
 
 
+#: pip extra that provides each optional module
+EXTRAS = {"torch": "torch"}
+
+
+def require_module(module: str, verb: str) -> None:
+    """ConfigError (exit 2) naming the pip extra to install when ``module``, which ``verb`` needs, is missing."""
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise ConfigError(f"`{verb}` needs {module}, which is not installed: "
+                          f"pip install \"polyapprox[{EXTRAS[module]}]\"") from None
+
+
+class _Deprecated(argparse.Action):
+    """A hidden old spelling of a flag: stores into the new flag's dest and says so once on stderr."""
+
+    def __init__(self, *args: Any, new: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.new = new
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        sys.stderr.write(f"polyapprox: warning: {option_string} is deprecated; use {self.new}\n")
+        setattr(namespace, self.dest, values)
+
+
+def deprecated_alias(p: argparse.ArgumentParser, old: str, new: str) -> None:
+    """Accept ``old`` (hidden from --help) as a deprecated spelling of the flag ``new`` (same dest and type)."""
+    action = p._option_string_actions[new]
+    p.add_argument(old, dest=action.dest, type=action.type, action=_Deprecated, new=new, help=argparse.SUPPRESS)
+
+
+def add_progress(p: argparse.ArgumentParser) -> None:
+    """``--progress`` (and ``--quiet``, which wins): progress lines on stderr; by default only on a terminal."""
+    p.add_argument("--progress", action="store_true",
+                   help="progress on stderr even when it is not a terminal (default: only on a terminal)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def progress_writer(args: argparse.Namespace) -> Callable[[str], None] | None:
+    """A function writing one progress line to stderr, or None when progress is off (see ``add_progress``).
+
+    On a terminal without ``--progress`` each line overwrites the last and the last is cleared by
+    ``end_progress``, so that the result is printed once, on stdout."""
+    if getattr(args, "quiet", False) or not (getattr(args, "progress", False) or sys.stderr.isatty()):
+        return None
+    prefix, end = ("", "\n") if getattr(args, "progress", False) else ("\r\033[K", "")
+
+    def write(msg: str) -> None:
+        sys.stderr.write(prefix + (msg if end else msg[:120]) + end)
+        sys.stderr.flush()
+
+    return write
+
+
+def end_progress(args: argparse.Namespace) -> None:
+    """Clear the overwritten terminal progress line (see ``progress_writer``)."""
+    if not getattr(args, "quiet", False) and not getattr(args, "progress", False) and sys.stderr.isatty():
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
 def emit(payload: dict[str, Any], as_json: bool, text: str | None = None) -> None:
     """Print one JSON document (``--json``) or a human-readable text to stdout (rationals and integers too
     long for Python to print are abbreviated: ``core.rational.jsonable``)."""

@@ -3,6 +3,11 @@
 Runs ``polyapprox.symbolic.prove_equal`` (algebraic, then region-wise; docs/conventions.md §4).
 Exit codes: 0 proved; 1 refuted, unknown (undecided, region cap, timeout) or anything short of a proof;
 2 bad input (one line on stderr).
+
+`polyapprox check FILE --bound EXPR [--domain BOX] [--ratio R] [--timeout S]` prints a certified enclosure
+[lower, upper] of sup over the box (default [0,1]^d) of |net - EXPR| (``approx.enclosure.enclose_net``, arb
+ball arithmetic); exit 0 with the enclosure (``converged`` says whether upper/lower <= R was reached), 2 on
+bad input.
 """
 
 from __future__ import annotations
@@ -36,15 +41,20 @@ def add_parsers(subparsers: Any) -> None:
         "check", help="prove or refute that a network file equals an expression (exact)",
         description=__doc__.splitlines()[0], epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", metavar="FILE", help="network JSON (format v1)")
-    p.add_argument("--equals", action="append", required=True, metavar="EXPR",
-                   help="target expression, e.g. 'max(x, 0)' or 'x*y'; repeat once per output")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--equals", action="append", metavar="EXPR",
+                      help="target expression, e.g. 'max(x, 0)' or 'x*y'; repeat once per output")
+    what.add_argument("--bound", metavar="EXPR",
+                      help="enclose sup |net - EXPR| over --domain (default [0,1]^d) in ball arithmetic")
+    p.add_argument("--ratio", default="1.05", help="--bound: refine until upper/lower <= RATIO (default 1.05)")
     p.add_argument("--vars", default=None,
                    help="variables in input order, e.g. x,y (default: x / x,y / x,y,z / x1..xd)")
     p.add_argument("--domain", default=None, help="box 'lo,hi;lo,hi' (see below; default: all of R^d)")
     p.add_argument("--max-regions", default="4096", help="cap on region-wise cells (default 4096)")
     p.add_argument("--timeout", default=None,
                    help="seconds for the whole proof (it runs in a worker process stopped at the deadline)")
-    p.add_argument("--method", default="auto", choices=("auto", "algebraic", "regionwise"))
+    p.add_argument("--method", default="auto", choices=("auto", "algebraic", "regionwise"),
+                   help="proof method: auto tries algebraic, then region-wise")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=_check)
 
@@ -96,6 +106,8 @@ def _check(args: argparse.Namespace) -> int:
     if len(syms) != net.in_dim:
         raise ExpressionError(f"vars: {len(syms)} variables ({', '.join(s.name for s in syms)}), "
                               f"the network takes {net.in_dim} inputs")
+    if args.bound is not None:
+        return _bound(args, net, syms, timeout)
     if len(args.equals) != net.out_dim:
         raise ExpressionError(f"equals: {len(args.equals)} expressions, the network has {net.out_dim} outputs")
     exprs = [parse_expression(e, syms) for e in args.equals]
@@ -113,6 +125,29 @@ def _check(args: argparse.Namespace) -> int:
                **cert.to_dict()}
     emit(payload, args.json, _text(cert))
     return 0 if cert.status == "proved" else 1
+
+
+def _bound(args: argparse.Namespace, net: Any, syms: Any, timeout: float | None) -> int:
+    """``--bound``: print the certified enclosure of sup |net - EXPR| over the domain."""
+    from polyapprox.approx.arbexpr import arb_function
+    from polyapprox.approx.enclosure import enclose_net
+    from polyapprox.symbolic.expressions import parse_expression
+
+    ratio = _positive(args.ratio, "ratio", float)
+    if not ratio > 1:
+        raise ConfigError(f"ratio: {args.ratio} must be > 1")
+    if net.out_dim != 1:
+        raise ExpressionError(f"bound: the network has {net.out_dim} outputs, --bound needs one")
+    f = arb_function(parse_expression(args.bound, syms), syms)
+    unit = [(Fraction(0), Fraction(1))] * net.in_dim
+    domain = parse_domain(args.domain, net.in_dim) if args.domain is not None else unit
+    enc = enclose_net(net, f, domain, ratio=ratio, max_seconds=timeout if timeout is not None else 60.0)
+    payload = {"file": str(args.file), "bound": args.bound, "vars": [s.name for s in syms],
+               "domain": [[str(lo), str(hi)] for lo, hi in domain], **enc.to_dict()}
+    emit(payload, args.json, f"sup |net - ({args.bound})| in [{enc.lower:.6e}, {enc.upper:.6e}] "
+                             f"(ratio {enc.ratio:.4g}, {'converged' if enc.converged else 'budget reached'}, "
+                             f"{enc.evaluations} evaluations, {enc.seconds:.2f} s)")
+    return 0
 
 
 def _text(cert: Any) -> str:

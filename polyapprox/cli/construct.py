@@ -14,7 +14,15 @@ import sys
 import time
 from typing import Any
 
-from polyapprox.cli._io import emit, parse_int, parse_int_list, parse_number
+from polyapprox.cli._io import (
+    add_progress,
+    emit,
+    end_progress,
+    parse_int,
+    parse_int_list,
+    parse_number,
+    progress_writer,
+)
 from polyapprox.core.limits import check
 
 
@@ -51,7 +59,7 @@ def add_parsers(subparsers: Any) -> None:
     p.set_defaults(func=lambda a: _block(a, "relu"))
 
     p = verbs.add_parser("power", help="x^K = R_K(x) + (-1)^K R_K(-x) (2 units)")
-    p.add_argument("k", metavar="K")
+    p.add_argument("k", metavar="K", help="the power K >= 1")
     _common(p)
     p.set_defaults(func=lambda a: _block(a, "power"))
 
@@ -76,7 +84,8 @@ def add_parsers(subparsers: Any) -> None:
     v = subparsers.add_parser("verify", help="prove the named checks (Lemma 1, Theorem 1, ...) symbolically")
     v.add_argument("--only", default=None, metavar="PREFIX", help="only checks whose id starts with PREFIX")
     v.add_argument("--list", action="store_true", help="list the check ids and statements, prove nothing")
-    v.add_argument("--json", action="store_true")
+    v.add_argument("--json", action="store_true", help="print one JSON document")
+    add_progress(v)
     v.set_defaults(func=_verify)
 
 
@@ -254,11 +263,15 @@ def _verify(args: argparse.Namespace) -> int:
              "\n".join(f"{c.id:40s} {c.statement}" for c in checks))
         return 0
 
+    write = progress_writer(args)
+
     def progress(r: Any) -> None:
-        sys.stderr.write(f"{r.status:8s} {r.seconds:7.2f}s  {r.id}\n")
+        if write is not None:
+            write(f"{r.status:8s} {r.seconds:7.2f}s  {r.id}")
 
     t0 = time.perf_counter()
     results = run_checks(prefix=args.only, progress=progress)
+    end_progress(args)
     seconds = time.perf_counter() - t0
     proved = sum(r.proved for r in results)
     payload = {"checks": [{k: v for k, v in r.to_dict().items() if k != "detail" or v} for r in results],

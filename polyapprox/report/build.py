@@ -43,7 +43,7 @@ def _rates_section(res: Mapping[str, Any]) -> Section:
     body = ["Sup error of the Theorem 3 construction (exact PolyReLU net, float64 evaluation, grid + local "
             "maximisation) against its parameter count W (nonzero weights + biases); slope fitted on the "
             "asymptotic window with a bootstrap 95 % interval. Reproduce one row with "
-            "`polyapprox rates --target sin1 --order 2 --sizes 32,64,128,256`.", "",
+            "`polyapprox rates --target sin1 --order 2 --grids 32,64,128,256`.", "",
             markdown_table(["target", "d", "n", "N", "W", "slope vs W", "95 % CI", "theory -n/d", "window",
                             "slope vs N"], rows)]
     if res["relu"]:

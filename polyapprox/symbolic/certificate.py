@@ -41,7 +41,7 @@ def _unplain(v: Any) -> Any:
     return v
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Certificate:
     """Outcome of ``prove_equal`` / ``evidence``.
 
@@ -66,6 +66,22 @@ class Certificate:
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ValueError(f"status: {self.status!r} not in {STATUSES}")
+
+    def __repr__(self) -> str:
+        """One line with exact rationals written 'p/q' (not ``Fraction(p, q)``)."""
+        parts = [f"status={self.status}", f"method={self.method}", f"seconds={self.seconds:.3f}"]
+        if self.regions:
+            parts.append(f"regions={self.regions}")
+        if self.counterexample is not None:
+            at = ", ".join(f"{k}={v}" for k, v in self.counterexample.items())
+            parts.append(f"counterexample={{{at}}}")
+        parts += [f"{k}={getattr(self, k)}" for k in ("net_value", "expr_value", "output")
+                  if getattr(self, k) is not None]
+        if self.detail:
+            parts.append(f"detail={self.detail!r}")
+        return f"Certificate({', '.join(parts)})"
+
+    __str__ = __repr__
 
     @property
     def proved(self) -> bool:

@@ -31,6 +31,11 @@ def _fit_line(ax: Any, fit: dict[str, Any], color: Any) -> str:
     return f"slope {fit['slope']:.2f}{ci_txt}"
 
 
+def _size(payload: dict[str, Any], point: dict[str, Any]) -> Any:
+    """A trained point's size in the payload's one convention (``size_key``; ``params`` for old payloads)."""
+    return point.get(payload.get("size_key") or "params", point["params"])
+
+
 def plot_sweep(payload: dict[str, Any], error: str = "sup_error") -> Figure:
     """Log-log plot of ``error`` (sup_error or l2_error) vs params for every series of ``payload``."""
     fig = Figure(figsize=(9.5, 4.8))
@@ -41,11 +46,11 @@ def plot_sweep(payload: dict[str, Any], error: str = "sup_error") -> Figure:
         pts = s["points"]
         color = colors[k % len(colors)]
         label = _fit_line(ax, s["fit"] if error == "sup_error" else s.get("fit_l2", {}), color)
-        ax.plot([p["params"] for p in pts], [p[error] for p in pts], MARKERS[k % len(MARKERS)], color=color,
+        ax.plot([_size(payload, p) for p in pts], [p[error] for p in pts], MARKERS[k % len(MARKERS)], color=color,
                 mfc="none", label=f"{name}: {label}")
         before = [p for p in pts if "before" in p]
         if before:
-            ax.plot([p["params"] for p in before], [p["before"][error] for p in before], "x", color=color,
+            ax.plot([_size(payload, p) for p in before], [p["before"][error] for p in before], "x", color=color,
                     label=f"{name} before training")
     constr = payload.get("construction") or {}
     cpts = [p for p in constr.get("points", []) if p.get("params") is not None]
@@ -60,7 +65,7 @@ def plot_sweep(payload: dict[str, Any], error: str = "sup_error") -> Figure:
             ax.plot(xs, e1 * (xs / w1) ** theory, ":", color="0.4", label=f"theory slope {theory:.2f}")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("parameters")
+    ax.set_xlabel(payload.get("size_label") or "parameters")
     ax.set_ylabel("sup error" if error == "sup_error" else "L2 error")
     target = payload.get("target", {})
     ax.set_title(f"trained FFN blocks vs construction: {target.get('name', target.get('data', ''))}, "

@@ -27,7 +27,7 @@ from polyapprox.train.checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
 from .conftest import assert_refused, run_cli
 
-TINY = ["--activations", "relu", "--sizes", "tiny", "--steps", "4", "--batch-size", "2"]
+TINY = ["--activations", "relu", "--models", "tiny", "--steps", "4", "--batch-size", "2"]
 CKPT = Path("runs") / "tiny-relu" / "checkpoint.pt"
 
 

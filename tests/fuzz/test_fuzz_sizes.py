@@ -29,9 +29,9 @@ def _refused(argv: list[str], capsys: pytest.CaptureFixture[str], env_var: str) 
 
 REPRODUCERS = [
     (["construct", "power", "1000000000"], "POLYAPPROX_MAX_POWER"),
-    (["rates", "--target", "sin1", "--order", "2", "--sizes", "1000000000"], "POLYAPPROX_MAX_GRID"),
-    (["rates", "--target", "exp2", "--order", "2", "--sizes", "8,4000"], "POLYAPPROX_MAX_MEMORY_MB"),
-    (["rates", "--target", "sin1", "--order", "1000000", "--sizes", "8"], "POLYAPPROX_MAX_MEMORY_MB"),
+    (["rates", "--target", "sin1", "--order", "2", "--grids", "1000000000"], "POLYAPPROX_MAX_GRID"),
+    (["rates", "--target", "exp2", "--order", "2", "--grids", "8,4000"], "POLYAPPROX_MAX_MEMORY_MB"),
+    (["rates", "--target", "sin1", "--order", "1000000", "--grids", "8"], "POLYAPPROX_MAX_MEMORY_MB"),
     (["rates", "--target", "x1", "--dim", "1000000000", "--order", "2"], "POLYAPPROX_MAX_DIM"),
     (["construct", "monomial", "4000,4000"], "POLYAPPROX_MAX_POWER"),
     (["construct", "monomial", ",".join(["1"] * 40)], "POLYAPPROX_MAX_NONZEROS"),
@@ -51,7 +51,7 @@ def test_size_reproducers(argv: list[str], env_var: str | None, capsys: pytest.C
 
 
 def test_memory_estimate_is_in_the_message(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["rates", "--target", "exp2", "--order", "2", "--sizes", "4000"]) == 2
+    assert main(["rates", "--target", "exp2", "--order", "2", "--grids", "4000"]) == 2
     err = capsys.readouterr().err
     mb = -(-estimate_bytes(2, 2, "polyrelu", 4000) // 2**20)
     assert "N=4000" in err and f"{mb} is over the limit {limit('memory_mb')}" in err, err
@@ -62,7 +62,7 @@ def test_limits_can_be_raised_or_lowered(capsys: pytest.CaptureFixture[str], mon
     assert main(["construct", "power", "8", "--no-prove"]) == 0
     _refused(["construct", "power", "9", "--no-prove"], capsys, "POLYAPPROX_MAX_POWER")
     monkeypatch.setenv("POLYAPPROX_MAX_GRID", "16")
-    _refused(["rates", "--target", "sin1", "--order", "2", "--sizes", "8,17"], capsys, "POLYAPPROX_MAX_GRID")
+    _refused(["rates", "--target", "sin1", "--order", "2", "--grids", "8,17"], capsys, "POLYAPPROX_MAX_GRID")
 
 
 def test_sigma_numbers_are_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -78,8 +78,8 @@ FLAGS = st.sampled_from([
     (lambda v: ["construct", "monomial", f"1,{v}"], "POLYAPPROX_MAX_POWER"),
     (lambda v: ["construct", "relu-net", "--widths", f"2,{v}", "--no-prove"], "POLYAPPROX_MAX_"),
     (lambda v: ["construct", "relu-net", "--dim", v, "--no-prove"], "POLYAPPROX_MAX_DIM"),
-    (lambda v: ["rates", "--target", "sin1", "--order", "2", "--sizes", f"8,{v}"], "POLYAPPROX_MAX_GRID"),
-    (lambda v: ["rates", "--target", "sin1", "--order", v, "--sizes", "8"], "POLYAPPROX_MAX_MEMORY_MB"),
+    (lambda v: ["rates", "--target", "sin1", "--order", "2", "--grids", f"8,{v}"], "POLYAPPROX_MAX_GRID"),
+    (lambda v: ["rates", "--target", "sin1", "--order", v, "--grids", "8"], "POLYAPPROX_MAX_MEMORY_MB"),
 ])
 
 
