@@ -113,8 +113,14 @@ class _Bounder:
         self.f, self.d, self.order, self.evaluations = f, d, order, 0
 
     def g(self, piece: Piece, xs: Sequence[Any]) -> Any:
+        """net - f at ``xs``; a series whenever some coordinate is one (a function constant along the series'
+        direction, e.g. a target without y in d = 3, returns a plain ball: promote it)."""
+        from flint import arb_series
+
         self.evaluations += 1
-        return piece.model(xs) - self.f(xs)
+        out = piece.model(xs) - self.f(xs)
+        prec = next((x.prec for x in xs if isinstance(x, arb_series)), None)
+        return arb_series([out], prec=prec) if prec is not None and not isinstance(out, arb_series) else out
 
     def at(self, piece: Piece, point: Sequence[Fraction]) -> Any:
         """|g| at a rational point (a ball)."""

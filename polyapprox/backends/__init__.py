@@ -6,8 +6,7 @@ numpy and scipy; torch lives in ``polyapprox.backends.torch_module`` (imported l
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from polyapprox.core.lazy import lazy_exports
 
 _LAZY = {
     "FloatNet": "polyapprox.backends.floats",
@@ -19,8 +18,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module behind a re-exported name on first use."""
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'polyapprox.backends' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports('polyapprox.backends', _LAZY, globals())
