@@ -45,8 +45,8 @@ def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
                    help="varpro: relative ridge of the output-layer solve, in [0, 1] (default 1e-24: the truncated"
                         " powers of many knots are ill-conditioned, a larger ridge caps the precision)")
     p.add_argument("--knots", default=DEFAULTS["knots"], choices=("adaptive", "uniform", "chebyshev", "random"),
-                   help="varpro: placement of the units' breakpoints: adaptive (default; 1-D: equidistributing the data's "
-                        "estimated |f^(r+1)|, elsewhere uniform), uniform, chebyshev or random over the data's range")
+                   help="varpro: placement of the units' breakpoints: adaptive (default; 1-D: equidistributing the "
+                        "data's estimated |f^(r+1)|, elsewhere uniform), uniform, chebyshev or random over the range")
     p.add_argument("--polish", type=int_flag("polish", 0), default=DEFAULTS["polish"],
                    help="varpro: sup-norm polish rounds (IRLS, L^p with p up to 10; default 0)")
     p.add_argument("--steps", type=int, default=DEFAULTS["steps"], help="Adam steps (default 500)")
