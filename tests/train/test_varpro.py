@@ -211,3 +211,55 @@ def _net_values(net, x):
     from polyapprox.approx.measure import as_callable
 
     return as_callable(net, 1)(x)
+
+
+def test_grid_training_points_hold_both_endpoints():
+    from polyapprox.errors import ConfigError
+    from polyapprox.train.ffn import training_points
+
+    rng = np.random.default_rng(0)
+    for kind in ("grid", "chebyshev"):
+        x = training_points(2000, 1, kind, rng)
+        assert x.shape == (2000, 1) and x.min() == 0.0 and x.max() == 1.0
+        x2 = training_points(2000, 2, kind, rng)  # 44 x 44 tensor grid with the four corners
+        assert x2.shape == (44 * 44, 2) and {(0.0, 0.0), (1.0, 1.0), (0.0, 1.0)} <= set(map(tuple, x2.tolist()))
+    g = np.sort(training_points(11, 1, "grid", rng)[:, 0])
+    assert np.allclose(np.diff(g), 0.1)
+    c = np.sort(training_points(11, 1, "chebyshev", rng)[:, 0])
+    assert np.diff(c)[0] < np.diff(c)[5]  # clustered at the ends
+    assert training_points(50, 1, "random", rng).min() > 0.0  # random: no endpoints in general
+    with pytest.raises(ConfigError):
+        training_points(3, 2, "grid", rng)  # fewer than 2^d points
+
+
+def test_initial_features_span_the_cubic_spline_space():
+    """At init (uniform knots) the projected fit equals scipy's least-squares cubic spline on the same knots:
+    the r always-active units supply the cubic polynomials, no two knots coincide, and the default ridge
+    does not cap the precision (each failed before: 25-60x worse, measured)."""
+    from scipy.interpolate import make_lsq_spline
+
+    x = torch.linspace(0, 1, 800, dtype=torch.float64)[:, None]
+    y = torch.sin(2 * torch.pi * x[:, 0])
+    m = vp.spread_init_(FFN(1, 24, "polyrelu"), x, "uniform", torch.Generator().manual_seed(2))
+    features, _ = vp.split_model(m)
+    vp._plain(features)
+    like = {k: v.detach() for k, v in features.named_parameters()}
+    phi = vp.feature_matrix(features, like, x)
+    ours = float(vp.project(phi, y, vp.ridge_scale(phi, vp.VarProConfig().ridge)).fit_residual.abs().max())
+    k = (-m.layers[0].bias / m.layers[0].weight[:, 0]).detach().numpy()
+    knots = np.sort(k[(k > 0) & (k < 1)])
+    spline = make_lsq_spline(x[:, 0].numpy(), y.numpy(), np.r_[[0.0] * 4, knots, [1.0] * 4], k=3)
+    ref = float(np.abs(spline(x[:, 0].numpy()) - y.numpy()).max())
+    assert knots.size == 21 and abs(ours / ref - 1) < 1e-3
+
+
+def test_dead_units_get_zero_output_weight_and_a_deterministic_fit():
+    g = torch.Generator().manual_seed(0)
+    phi = torch.rand(60, 5, dtype=torch.float64, generator=g)
+    phi[:, 2] = 0.0  # a unit off on every point
+    y = torch.rand(60, dtype=torch.float64, generator=g)
+    fits = [vp.project(phi, y, lam) for lam in (0.0, 1e-24, 1e-24)]
+    assert all(float(p.c[2]) == 0.0 for p in fits)
+    expected = torch.linalg.lstsq(phi[:, [0, 1, 3, 4]], y[:, None]).solution[:, 0]
+    assert torch.allclose(fits[0].c[[0, 1, 3, 4]], expected, atol=1e-10)
+    assert torch.equal(fits[1].c, fits[2].c)
