@@ -4,7 +4,8 @@ For one d = 1 and one d = 2 target, every activation (relu, relu2, gelu, swiglu,
 trained over a width sweep (``polyapprox.train.ffn_sweep``) by each method -- ``varpro`` (output layer solved
 exactly, Levenberg-Marquardt on the rest, float64, a grid of training points, adaptive knots; the default)
 and ``adam`` (Adam + L-BFGS on random points, the old baseline) -- and the sup / L2 test errors are
-measured by ``polyapprox.approx.measure.measure_errors`` (on the exact ``Net`` for relu / relu2 / polyrelu). Per (method, activation) the table gives
+measured by ``polyapprox.approx.measure.measure_errors`` (on the exact ``Net`` for relu / relu2 / polyrelu).
+Per (method, activation) the table gives
 
 * ``slope`` / ``ci``: ``fit_rate`` (the project's rule: asymptotic window of >= 4 sizes, else the last 4;
   bootstrap 95 % CI) on the per-width median over seeds of the sup error vs ``params_nnz`` (nonzero weights +
