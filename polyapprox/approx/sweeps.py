@@ -194,9 +194,8 @@ def run_sweep(cfg: SweepConfig, progress: Callable[[str], None] | None = None,
 def _result(cfg: SweepConfig, points: list[SweepPoint], nets: list[Any]) -> SweepResult:
     floors = [p.floor or 0.0 for p in points]
     errs = [p.sup_error for p in points]
-    fit = fit_rate([p.params for p in points], errs, floor=floors, theory_slope=cfg.theory_slope, seed=cfg.seed)
-    fit_n = fit_rate([p.N for p in points], errs, floor=floors, theory_slope=cfg.theory_slope * cfg.target.dim,
-                     seed=cfg.seed)
+    fit = fit_rate([p.params for p in points], errs, floor=floors, theory_slope=cfg.theory_slope)
+    fit_n = fit_rate([p.N for p in points], errs, floor=floors, theory_slope=cfg.theory_slope * cfg.target.dim)
     lf = None
     try:
         lf = log_factor_test([p.params for p in points], errs, cfg.order, cfg.target.dim, floor=floors)
@@ -229,6 +228,5 @@ def envelope_sweep(s: int, order: int, sizes: Sequence[int], J: int = 16, seed: 
             if rep.sup_error > worst:
                 worst, worst_c = rep.sup_error, str(c)
         rows.append({"N": N, "envelope": worst, "worst_c": worst_c, "scaled": worst * N ** min(order, s)})
-    fit = fit_rate([r["N"] for r in rows], [r["envelope"] for r in rows], theory_slope=-float(min(order, s)),
-                   seed=seed)
+    fit = fit_rate([r["N"] for r in rows], [r["envelope"] for r in rows], theory_slope=-float(min(order, s)))
     return {"s": s, "order": order, "J": J, "rows": rows, "fit_vs_N": fit.to_dict()}

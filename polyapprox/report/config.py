@@ -24,7 +24,8 @@ class ReproduceConfig:
     ffn_seeds: int = 1
     # LM comparison
     lm_sizes: tuple[str, ...] = ("tiny",)
-    lm_steps: int = 300
+    lm_steps: int = 150
+    lm_seeds: int = 3  # >= 3 seeds per activation: the LM verdicts compare means against standard errors
 
 
 PRESETS = {
