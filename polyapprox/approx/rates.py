@@ -246,3 +246,19 @@ def log_factor_test(params: Sequence[float], errors: Sequence[float], n: int, d:
         verdict = "inconclusive"
     return LogFactorTest(loglog_slope=s, loglog_ci=ci, corrected_slope=corrected, plain_slope=plain,
                          expected_without_log=-r, verdict=verdict, n_used=int(w.size))
+
+
+def equal_error_ratio(poly: Mapping[str, Any], relu: Mapping[str, Any]) -> list[tuple[float, float]]:
+    """For each ReLU point (W_relu, e): W_relu / W_poly(e), W_poly(e) interpolated log-log on the PolyReLU
+    sweep (within its measured error range only). Returns [(e, ratio)] with e decreasing."""
+    pw = np.log([p["params"] for p in poly["points"]])
+    pe = np.log([enclosure(p)[1] for p in poly["points"]])
+    order = np.argsort(pe)
+    out = []
+    for p in relu["points"]:
+        e = enclosure(p)[1]
+        le = math.log(e)
+        if pe.min() <= le <= pe.max():
+            w_poly = math.exp(float(np.interp(le, pe[order], pw[order])))
+            out.append((e, p["params"] / w_poly))
+    return sorted(out, reverse=True)

@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from polyapprox.approx.rates import EnclosureFit, enclosure, fit_enclosure
+from polyapprox.approx.rates import EnclosureFit, equal_error_ratio, fit_enclosure
 from polyapprox.report.render import Claim
 
 Results = Mapping[str, Any]
+__all__ = ["RULES", "compute_claims", "equal_error_ratio"]
 HOLDS, FAILS, INCONCLUSIVE, WITHIN_NOISE = "holds", "does not hold", "inconclusive", "within noise"
 NOT_RUN = "not run"
 NOT_CHECKED = "not checked at this size"
@@ -69,22 +70,6 @@ def _verify_family(results: Results, prefixes: tuple[str, ...]) -> tuple[str, st
     if bad:
         measured += "; not proved: " + ", ".join(bad)
     return measured, HOLDS if not bad else FAILS
-
-
-def equal_error_ratio(poly: Mapping[str, Any], relu: Mapping[str, Any]) -> list[tuple[float, float]]:
-    """For each ReLU point (W_relu, e): W_relu / W_poly(e), W_poly(e) interpolated log-log on the PolyReLU
-    sweep (within its measured error range only). Returns [(e, ratio)] with e decreasing."""
-    pw = np.log([p["params"] for p in poly["points"]])
-    pe = np.log([enclosure(p)[1] for p in poly["points"]])
-    order = np.argsort(pe)
-    out = []
-    for p in relu["points"]:
-        e = enclosure(p)[1]
-        le = math.log(e)
-        if pe.min() <= le <= pe.max():
-            w_poly = math.exp(float(np.interp(le, pe[order], pw[order])))
-            out.append((e, p["params"] / w_poly))
-    return sorted(out, reverse=True)
 
 
 def theorem3_verdict(fits: EnclosureFit, theory: float) -> str:

@@ -25,21 +25,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from polyapprox.approx.rates import enclosure, fit_enclosure, point_floor
+from polyapprox.targets.tex import tex_target
 
-#: catalogue ids as formulas (mathtext) for titles and labels
-TEX = {"sin1": r"$\sin(2\pi x)$", "exp1": r"$e^{x}$", "exp2": r"$e^{x_1+2x_2}$", "exp3": r"$e^{x_1+2x_2-x_3}$",
-       "gauss2": r"$e^{-|x-c|^2/\sigma^2}$", "runge1": r"$1/(1+25(x-1/2)^2)$",
-       "sinsin2": r"$\sin(2\pi x_1)\sin(2\pi x_2+1)$"}
+__all__ = ["rates_figure", "tex_target"]
+
 METHODS = {"polyrelu": "PolyReLU (Thm 3)", "relu": "ReLU (Yarotsky)", "relu2": "ReLU$^2$ (B-spline)"}
 #: the theory reference line sits this factor below the data
 THEORY_OFFSET = 1 / 4
 #: a float floor is drawn only when it comes within this factor of a measured error
 FLOOR_MATTERS = 100.0
-
-
-def tex_target(name: str) -> str:
-    """The target's formula in mathtext when known, else its name."""
-    return TEX.get(name, name)
 
 
 def _series_label(res: Mapping[str, Any], fits: Any) -> str:

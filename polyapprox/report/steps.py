@@ -100,8 +100,8 @@ def verify_step(cfg: ReproduceConfig, out: Path, resume: bool = False) -> dict[s
 
 @step("rates", "Theorem 3 slopes (PolyReLU), the ReLU baseline's log factor, and saturation")
 def rates_step(cfg: ReproduceConfig, out: Path, resume: bool = False) -> dict[str, Any]:
+    from polyapprox.approx.rates import equal_error_ratio
     from polyapprox.approx.sweeps import SweepConfig, envelope_sweep, run_sweep
-    from polyapprox.report.claims import equal_error_ratio
     from polyapprox.report.plots import rates_figure, tex_target
     from polyapprox.targets.catalogue import get_target
 

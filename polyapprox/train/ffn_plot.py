@@ -2,7 +2,10 @@
 
 Pure: takes the JSON payload of ``Sweep.payload()``, returns a ``matplotlib.figure.Figure`` (no pyplot, no
 global style). Per series: the measured points (one marker per seed), the fitted line over its fit window
-with slope and 95 % CI in the legend.
+with its slope and the range of its local slopes in the legend (one entry per series, outside the axes).
+Trained and constructed nets are drawn against ONE parameter count, ``params_key`` of every point, whose
+meaning (``convention``) is written on the x axis; the theory slope is a dashed reference line offset below
+the construction's points.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+
+from polyapprox.targets.tex import tex_target
 
 MARKERS = "osD^v<>ph*"
 
@@ -26,45 +31,49 @@ def _fit_line(ax: Any, fit: dict[str, Any], color: Any) -> str:
         c = float(np.mean(le - fit["slope"] * lw))
         xs = np.array([min(win), max(win)], dtype=float)
         ax.plot(xs, np.exp(c) * xs ** fit["slope"], "-", color=color, lw=1.2)
-    ci = fit.get("ci") or [None, None]
-    ci_txt = f" [{ci[0]:.2f}, {ci[1]:.2f}]" if None not in ci else ""
-    return f"slope {fit['slope']:.2f}{ci_txt}"
+    rng = fit.get("local_range") or [None, None]
+    rng_txt = f", local {rng[0]:.2f}..{rng[1]:.2f}" if None not in rng else ""
+    return f"slope {fit['slope']:.2f}{rng_txt}"
 
 
-def plot_sweep(payload: dict[str, Any], error: str = "sup_error") -> Figure:
-    """Log-log plot of ``error`` (sup_error or l2_error) vs params for every series of ``payload``."""
-    fig = Figure(figsize=(9.5, 4.8))
+def plot_sweep(payload: dict[str, Any], error: str = "sup_error", params_key: str = "params",
+               convention: str = "trainable parameters (dense)") -> Figure:
+    """Log-log plot of ``error`` (sup_error or l2_error) vs ``params_key`` for every series of ``payload``;
+    ``convention`` says on the axis what that parameter count is (the same for trained and constructed nets)."""
+    fig = Figure(figsize=(10, 4.8), layout="constrained")
     ax = fig.add_subplot(1, 1, 1)
     series = payload.get("activations") or payload.get("construct_trained") or {}
     colors = [f"C{k}" for k in range(10)]
     for k, (name, s) in enumerate(series.items()):
-        pts = s["points"]
+        pts = [p for p in s["points"] if p.get(params_key) is not None]
         color = colors[k % len(colors)]
         label = _fit_line(ax, s["fit"] if error == "sup_error" else s.get("fit_l2", {}), color)
-        ax.plot([p["params"] for p in pts], [p[error] for p in pts], MARKERS[k % len(MARKERS)], color=color,
+        ax.plot([p[params_key] for p in pts], [p[error] for p in pts], MARKERS[k % len(MARKERS)], color=color,
                 mfc="none", label=f"{name}: {label}")
         before = [p for p in pts if "before" in p]
         if before:
-            ax.plot([p["params"] for p in before], [p["before"][error] for p in before], "x", color=color,
-                    label=f"{name} before training")
+            ax.plot([p[params_key] for p in before], [p["before"][error] for p in before], "x", color=color)
     constr = payload.get("construction") or {}
-    cpts = [p for p in constr.get("points", []) if p.get("params") is not None]
+    cpts = [p for p in constr.get("points", []) if p.get(params_key) is not None]
     if cpts:
         label = _fit_line(ax, constr.get("fit", {}), "k") if error == "sup_error" else ""
-        ax.plot([p["params"] for p in cpts], [p[error] for p in cpts], "k--o", ms=4,
-                label=f"Theorem 3 construction (n={constr.get('n')}) {label}".rstrip())
+        ax.plot([p[params_key] for p in cpts], [p[error] for p in cpts], "k--o", ms=4,
+                label=f"Theorem 3 construction ($n={constr.get('n')}$) {label}".rstrip())
         if constr.get("n") and payload.get("dim"):
-            theory = -constr["n"] / payload["dim"]  # Theorem 3: e ~ W^(-n/d), anchored at the last point
-            w1, e1 = cpts[-1]["params"], cpts[-1][error]
-            xs = np.array([cpts[0]["params"], w1], dtype=float)
-            ax.plot(xs, e1 * (xs / w1) ** theory, ":", color="0.4", label=f"theory slope {theory:.2f}")
+            theory = -constr["n"] / payload["dim"]  # Theorem 3: e ~ W^(-n/d), offset below the points
+            ws = np.array([p[params_key] for p in cpts], dtype=float)
+            es = np.array([p[error] for p in cpts], dtype=float)
+            mid = float(np.exp(np.mean(np.log(ws))))
+            anchor = float(np.exp(np.mean(np.log(es) - theory * np.log(ws / mid)))) / 4
+            ax.plot(ws, anchor * (ws / mid) ** theory, ":", color="0.4", gid="theory",
+                    label=f"theory slope $-n/d = {theory:.2f}$ (offset $\\times 1/4$)")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("parameters")
-    ax.set_ylabel("sup error" if error == "sup_error" else "L2 error")
+    ax.set_xlabel(f"parameters $W$: {convention}, trained and constructed alike")
+    ax.set_ylabel("sup error" if error == "sup_error" else "$L^2$ error")
     target = payload.get("target", {})
-    ax.set_title(f"trained FFN blocks vs construction: {target.get('name', target.get('data', ''))}, "
-                 f"d = {payload.get('dim')}")
+    name = target.get("name", target.get("data", ""))
+    ax.set_title(f"trained FFN blocks vs construction: {tex_target(name)}, $d = {payload.get('dim')}$")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: never hides points
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # outside the data
     return fig
