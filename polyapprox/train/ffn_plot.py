@@ -36,10 +36,17 @@ def _fit_line(ax: Any, fit: dict[str, Any], color: Any) -> str:
     return f"slope {fit['slope']:.2f}{rng_txt}"
 
 
+#: the x-axis label without a ``convention``: the sweep payload counts trained nets densely (``params``) and the
+#: construction by nonzero weights + biases (issue 14 unifies them; then pass ``convention``)
+MIXED = "trained: dense trainable parameters; construction: nonzero weights + biases (NOT the same count)"
+
+
 def plot_sweep(payload: dict[str, Any], error: str = "sup_error", params_key: str = "params",
-               convention: str = "trainable parameters (dense)") -> Figure:
-    """Log-log plot of ``error`` (sup_error or l2_error) vs ``params_key`` for every series of ``payload``;
-    ``convention`` says on the axis what that parameter count is (the same for trained and constructed nets)."""
+               convention: str | None = None) -> Figure:
+    """Log-log plot of ``error`` (sup_error or l2_error) vs ``params_key`` for every series of ``payload``.
+
+    ``convention`` names the ONE parameter count (``params_key``) of trained and constructed points and is
+    written on the axis; without it the axis says that the two are counted differently."""
     fig = Figure(figsize=(10, 4.8), layout="constrained")
     ax = fig.add_subplot(1, 1, 1)
     series = payload.get("activations") or payload.get("construct_trained") or {}
@@ -69,7 +76,8 @@ def plot_sweep(payload: dict[str, Any], error: str = "sup_error", params_key: st
                     label=f"theory slope $-n/d = {theory:.2f}$ (offset $\\times 1/4$)")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel(f"parameters $W$: {convention}, trained and constructed alike")
+    ax.set_xlabel(f"parameters $W$: {convention}, trained and constructed alike" if convention
+                  else f"parameters $W$ ({MIXED})")
     ax.set_ylabel("sup error" if error == "sup_error" else "$L^2$ error")
     target = payload.get("target", {})
     name = target.get("name", target.get("data", ""))

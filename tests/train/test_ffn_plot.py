@@ -34,8 +34,9 @@ def test_plot_has_log_axes_series_and_the_fitted_slope():
     assert len(labels) == 3  # one entry per series (the before-training crosses have none)
     theory = next(ln for ln in ax.lines if ln.get_gid() == "theory")
     assert np.all(np.asarray(theory.get_ydata()) < np.array([0.5, 0.06]))  # offset below, not on a point
-    assert "trainable parameters (dense)" in ax.get_xlabel()
-    assert "other convention" in plot_sweep(_payload(), convention="other convention").axes[0].get_xlabel()
+    assert "NOT the same count" in ax.get_xlabel()  # no convention declared: the axis says the counts differ
+    one = plot_sweep(_payload(), convention="dense trainable parameters").axes[0].get_xlabel()
+    assert "dense trainable parameters, trained and constructed alike" in one
     assert r"\sin(2\pi x)" in ax.get_title()
     fitted = ax.lines[0]  # the fit line is drawn first
     x, y = (np.asarray(v, dtype=float) for v in fitted.get_data())
