@@ -206,8 +206,8 @@ def lm_step(cfg: ReproduceConfig, out: Path, resume: bool = False) -> dict[str, 
         from polyapprox.train.state_schema import read_lm_results
 
         read_lm_results(out / "lm" / "results.json")
-    payload = run_sweep(SweepConfig(sizes=cfg.lm_sizes, steps=cfg.lm_steps, seed=cfg.seed, seeds=cfg.lm_seeds),
-                        out / "lm",
+    payload = run_sweep(SweepConfig(activations=cfg.lm_activations, sizes=cfg.lm_sizes, steps=cfg.lm_steps,
+                                    seed=cfg.seed, seeds=cfg.lm_seeds), out / "lm",
                         device_name=cfg.device, resume=resume, log=_log)
     figures = []
     for name in ("loss_curves", "scaling"):
