@@ -8,8 +8,10 @@ Variants (all on an input x of shape (rows, cols), except SwiGLU):
   output has the same (rows, cols) shape as the others), polyrelu/polynorm ``_reference`` (plain formula,
   eager autograd), ``_reference_compiled`` (torch.compile of the plain formula; its first call is timed
   separately as compile_seconds, failures are reported, not raised) and ``_fused`` (polyapprox.kernels).
-Timing: fresh leaf x per repeat (cloned outside the timed region), y = f(x); y.backward(g) timed, median
-of ``--repeats`` after ``--warmup`` untimed calls. Ratios are to GELU eager measured in the same run.
+Timing: fresh leaf x per repeat (cloned outside the timed region), y = f(x); y.backward(g) timed, eager
+variants' repeats interleaved round-robin (shared machines: load falls on all alike), median
+of ``--repeats`` after ``--warmup`` calls, the first of which (compile or compile-cache load included) is
+reported as first_call_seconds. Ratios are to GELU eager measured in the same run.
 Saved bytes: sum over distinct tensors packed by ``torch.autograd.graph.saved_tensors_hooks``.
 Progress goes to stderr, the JSON document alone to stdout.
 """
@@ -104,10 +106,40 @@ def _variants(order: int, device: torch.device, dtype: torch.dtype) -> dict[str,
 
 
 def _measure(fn: Callable, x0: torch.Tensor, g: torch.Tensor, repeats: int, warmup: int) -> dict:
-    for _ in range(warmup):
-        _fwd_bwd(fn, x0, g)
+    """Median fwd+bwd seconds after ``warmup`` calls; the first call's time (which includes any compile or
+    compile-cache load, e.g. the numba kernels') is reported apart as ``first_call_seconds``."""
+    first = [_fwd_bwd(fn, x0, g) for _ in range(max(warmup, 1))][0]
     times = [_fwd_bwd(fn, x0, g) for _ in range(repeats)]
-    return {"seconds": statistics.median(times), "seconds_all": times, "saved_bytes": _saved_bytes(fn, x0)}
+    return {
+        "seconds": statistics.median(times),
+        "seconds_all": times,
+        "first_call_seconds": first,
+        "saved_bytes": _saved_bytes(fn, x0),
+    }
+
+
+def _measure_interleaved(
+    variants: dict[str, Callable], inputs: dict[str, torch.Tensor], g: torch.Tensor, repeats: int, warmup: int
+) -> dict[str, dict]:
+    """``_measure`` for every variant, the timed repeats taken round-robin (one of each variant per round), so
+    that load from other processes on a shared machine falls on all variants alike."""
+    firsts = {}
+    for name, fn in variants.items():
+        print(f"benchmark: {name}", file=sys.stderr)
+        firsts[name] = [_fwd_bwd(fn, inputs[name], g) for _ in range(max(warmup, 1))][0]
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(repeats):
+        for name, fn in variants.items():
+            times[name].append(_fwd_bwd(fn, inputs[name], g))
+    return {
+        name: {
+            "seconds": statistics.median(times[name]),
+            "seconds_all": times[name],
+            "first_call_seconds": firsts[name],
+            "saved_bytes": _saved_bytes(fn, inputs[name]),
+        }
+        for name, fn in variants.items()
+    }
 
 
 def _compiled(fn: Callable, x0: torch.Tensor, g: torch.Tensor, repeats: int, warmup: int) -> dict:
@@ -118,6 +150,17 @@ def _compiled(fn: Callable, x0: torch.Tensor, g: torch.Tensor, repeats: int, war
     except Exception as exc:  # noqa: BLE001 - any compile failure is a result to report, not a crash
         return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]}
     return result | {"compile_seconds": compile_seconds}
+
+
+def _fused_backend(x: torch.Tensor) -> str:
+    """Which back end the ``_fused`` variants ran on for ``x`` (order 3)."""
+    from polyapprox.kernels import _common
+
+    if _common.use_reference():
+        return "reference"
+    if _common.use_triton(x):
+        return "triton"
+    return "numba" if _common.use_numba(x, 3) else "torch"
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -137,9 +180,8 @@ def run(args: argparse.Namespace) -> dict:
     x0_wide = torch.randn(args.rows, 2 * args.cols, device=device, generator=gen).to(dtype)  # SwiGLU [a, b]
     results: dict[str, dict] = {}
     variants = _variants(args.order, device, dtype)
-    for name, fn in variants.items():
-        print(f"benchmark: {name}", file=sys.stderr)
-        results[name] = _measure(fn, x0_wide if name == "swiglu" else x0, g, args.repeats, args.warmup)
+    inputs = {name: x0_wide if name == "swiglu" else x0 for name in variants}
+    results.update(_measure_interleaved(variants, inputs, g, args.repeats, args.warmup))
     for name in ("polyrelu_reference", "polynorm_reference"):
         key = name + "_compiled"
         if args.no_compile:
@@ -164,6 +206,7 @@ def run(args: argparse.Namespace) -> dict:
             "warmup": args.warmup,
             "quick": args.quick,
             "threads": torch.get_num_threads(),
+            "fused_backend": _fused_backend(x0),
             "torch": torch.__version__,
             "python": platform.python_version(),
             "loadavg": os.getloadavg() if hasattr(os, "getloadavg") else None,

@@ -12,8 +12,14 @@ float64, sympy, torch), ``symbolic`` (certificates), ``targets`` (functions to a
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+import os
+
+from polyapprox.core.lazy import lazy_exports
+
+# python-flint (a dependency, for arb ball arithmetic) would switch sympy to its 'flint' ground types, which
+# change results the exact code relies on (Poly(0).total_degree() is -inf there, 0 with 'python'): keep
+# sympy's pure-python ground types unless the user chose others. Set before any sympy import.
+os.environ.setdefault("SYMPY_GROUND_TYPES", "python")
 
 __version__ = "0.1.0"
 
@@ -57,16 +63,4 @@ _API: dict[str, tuple[str, str]] = {
 __all__ = ["__version__", *_API]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module behind a public name on first use, then cache the name here."""
-    try:
-        module, attr = _API[name]
-    except KeyError:
-        raise AttributeError(f"module 'polyapprox' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), attr)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_API))
+__getattr__, __dir__ = lazy_exports("polyapprox", _API, globals())

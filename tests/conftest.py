@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
-import pytest
-from hypothesis import HealthCheck, settings
+os.environ.setdefault("SYMPY_GROUND_TYPES", "python")  # as polyapprox/__init__.py: before any sympy import
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile(
     "ci", derandomize=True, deadline=None, max_examples=40,

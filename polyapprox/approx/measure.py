@@ -11,8 +11,14 @@ any vectorised callable ``x (P, d) -> (P,)`` (a trained torch network wrapped in
 * **L2.** Composite Gauss-Legendre with ``p`` nodes per sub-interval of the 3N-grid, tensorised (d <= 3), with
   a second run at p + 2 as the quadrature-error estimate; scrambled Sobol (2^k points, 8 randomisations,
   mean +- standard error) for d = 4, for unknown N, or when the tensor rule is too large.
-* **Floor.** For a ``Net``: the rigorous float64 rounding bound ``float_error_bound`` at the sampled
-  worst points and a subsample of the grid (its maximum is the precision floor of the measurement).
+* **Floor.** For a ``Net``: ``floor`` is the rigorous worst-case float64 rounding bound ``float_error_bound``
+  at the sampled worst points and a subsample of the grid (often 10^3-10^9 above the real rounding);
+  ``float_floor`` is the rounding actually incurred, max |float64 value - exact value| over the argmax, the
+  refined points and a grid subsample (exact value: the net in arb balls at 128 bits, ``backends.arbnet``;
+  for a callable, the ``exact`` function given). ``float_floor`` is what points are excluded by.
+* **Lower bound.** ``sup_error_lower`` = |net(argmax) - f(argmax)| with the net evaluated exactly (arb
+  balls) and f in arb (``arbexpr``): a true lower bound of the sup of the exact net's error (None when f
+  has no ball-arithmetic form, e.g. Piecewise targets).
 """
 
 from __future__ import annotations
@@ -45,6 +51,8 @@ class ErrorReport:
     floor: float | None
     argmax: tuple[float, ...]
     how: dict[str, Any] = field(default_factory=dict)
+    float_floor: float | None = None
+    sup_error_lower: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -162,11 +170,14 @@ def _l2(err: Callable[[np.ndarray], np.ndarray], d: int, grid_cells: int | None,
 def measure_errors(model: Model, target: Target, *, grid_cells: int | None = None, per_cell: int | None = None,
                    refine: int = 12, l2_nodes: int = 5, sobol_log2: int = 14, random_points: int = 200_000,
                    floor_points: int = 2048, seed: int = 0, floor: float | None = None,
-                   refine_iter: int = 50, l2_check: bool = True) -> ErrorReport:
+                   refine_iter: int = 50, l2_check: bool = True,
+                   exact: Callable[[tuple[float, ...]], Any] | None = None) -> ErrorReport:
     """Sup and L2 errors of ``model`` against ``target`` on [0,1]^d (see the module docstring).
 
     ``grid_cells``: N of a PUT construction (aligns samples with its breakpoints); ``floor``: a precision
-    floor to report for callables (for a ``Net`` it is computed with ``float_error_bound``).
+    floor to report for callables (for a ``Net`` it is computed with ``float_error_bound``); ``exact``: the
+    exact value of a callable at a point (a Fraction or an arb ball), for ``float_floor`` and
+    ``sup_error_lower`` (a ``Net`` is evaluated exactly by ``evaluate_arb``).
     """
     d = target.dim
     rng = np.random.default_rng(seed)
@@ -191,6 +202,7 @@ def measure_errors(model: Model, target: Target, *, grid_cells: int | None = Non
     l2, l2_se, l2_how = _l2(err, d, grid_cells, l2_nodes, rng, sobol_log2, l2_check)
     floor_how: dict[str, Any] = {"kind": "given" if floor is not None else "none"}
     if isinstance(model, Net):
+        from polyapprox.backends.arbnet import evaluate_arb
         from polyapprox.backends.errorbound import float_error_bound
 
         sub = pts[rng.choice(pts.shape[0], size=min(floor_points, pts.shape[0]), replace=False)]
@@ -198,7 +210,73 @@ def measure_errors(model: Model, target: Target, *, grid_cells: int | None = Non
         _, bounds = float_error_bound(model, probe)
         floor = float(bounds.max())
         floor_how = {"kind": "float_error_bound (rigorous, float64)", "points": int(probe.shape[0])}
+        exact = exact or (lambda p: evaluate_arb(model, list(p))[0])
+    lower, ffloor, ff_how = None, None, None
+    if exact is not None:
+        probes = exact_probes(argmax, refined, pts, _probe_count(model), rng)
+        ffloor, ff_how = float_floor(g, exact, probes)
+        lower = exact_error_at(exact, target, argmax)
     return ErrorReport(sup_error=sup, l2_error=l2, l2_stderr=l2_se, floor=floor,
                        argmax=tuple(float(v) for v in argmax),
-                       how={"sup": grid_how, "l2": l2_how, "floor": floor_how,
-                            "model": "Net (FloatNet, sparse)" if isinstance(model, Net) else "callable"})
+                       how={"sup": grid_how, "l2": l2_how, "floor": floor_how, "float_floor": ff_how,
+                            "model": "Net (FloatNet, sparse)" if isinstance(model, Net) else "callable"},
+                       float_floor=ffloor, sup_error_lower=lower)
+
+
+#: work budget of the exact probes: about this many (weight x point) ball operations (~1.5 s)
+PROBE_WORK = 200_000
+
+
+def _probe_count(model: Model) -> int:
+    """How many exact probes to spend: 4 .. 64, fewer for large nets (each costs ~params ball operations)."""
+    if not isinstance(model, Net):
+        return 64
+    params = sum(layer.weight.nnz + len(layer.bias) for layer in model.layers)
+    return max(4, min(64, PROBE_WORK // max(params, 1)))
+
+
+def exact_probes(argmax: np.ndarray, refined: np.ndarray, pts: np.ndarray, count: int,
+                 rng: np.random.Generator) -> np.ndarray:
+    """The points where the rounding is measured: the argmax, the refined maxima, then grid points (count in all)."""
+    head = np.vstack([argmax[None, :], refined])[:count]
+    rest = max(count - head.shape[0], 0)
+    sub = pts[rng.choice(pts.shape[0], size=min(rest, pts.shape[0]), replace=False)] if rest else pts[:0]
+    return np.vstack([head, sub])
+
+
+def _as_ball(v: Any) -> Any:
+    from polyapprox.backends.arbnet import arb_of
+
+    return v if type(v).__name__ == "arb" else arb_of(v)
+
+
+def float_floor(g: Callable[[np.ndarray], np.ndarray], exact: Callable[[tuple[float, ...]], Any],
+                probes: np.ndarray) -> tuple[float, dict[str, Any]]:
+    """The rounding actually incurred: max over ``probes`` of |g(x) (float64) - exact(x)| (upper ends of balls)."""
+    from polyapprox.backends.arbnet import POINT_PREC, arb_of, working_precision
+
+    vals = g(probes)
+    worst = 0.0
+    with working_precision(POINT_PREC):
+        for x, v in zip(probes, vals, strict=True):
+            diff = abs(arb_of(float(v)) - _as_ball(exact(tuple(float(c) for c in x))))
+            worst = max(worst, float(diff.upper()))
+    return worst, {"kind": "max |float64 - exact| at probe points (argmax, refined maxima, grid subsample)",
+                   "points": int(probes.shape[0])}
+
+
+def exact_error_at(exact: Callable[[tuple[float, ...]], Any], target: Target, x: np.ndarray) -> float | None:
+    """A lower bound of |exact(x) - f(x)| (f in arb balls); None when f has no ball-arithmetic form."""
+    from polyapprox.approx.arbexpr import arb_function
+    from polyapprox.errors import ExpressionError
+
+    try:
+        f = arb_function(target.expr, target.symbols)
+    except ExpressionError:
+        return None
+    from polyapprox.backends.arbnet import POINT_PREC, arb_of, working_precision
+
+    pt = tuple(float(c) for c in x)
+    with working_precision(POINT_PREC):
+        diff = abs(_as_ball(exact(pt)) - f([arb_of(c) for c in pt]))
+        return max(math.nextafter(float(diff.lower()), -math.inf), 0.0)

@@ -20,6 +20,7 @@ maximum error over J singularity positions c_j = (floor(N/2) + (j + 1/2)/J)/N.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 import time
@@ -30,11 +31,40 @@ from typing import Any
 import numpy as np
 
 from polyapprox.approx.rates import LogFactorTest, RateFit, fit_rate, log_factor_test
+from polyapprox.core.limits import check
 from polyapprox.errors import ConfigError, InvalidDataError
 from polyapprox.targets.catalogue import Target
 
 METHODS = ("polyrelu", "relu", "relu2")
 PRODUCT = {"polyrelu": "exact", "relu": "relu"}
+#: memory model of one sweep point (measured on 2-core x86-64, d <= 2, N up to 2048: peak RSS <= 0.6x this):
+#: a fixed part for the measurement grids, plus per estimated parameter of the exact net (Fractions, build)
+BASE_BYTES, BYTES_PER_PARAM, PARAMS_PER_TERM_AND_FACTOR = 256 * 2**20, 2048, 15
+
+
+def estimate_params(dim: int, order: int, method: str, N: int) -> int:
+    """An upper estimate of the parameters of the net at grid size N, from the number of Taylor terms:
+    (N + 3)^d centres x C(n - 1 + d, d) multi-indices x 15 (d + n) (each term a product tree of d + n - 1
+    factors); x log2(N + 2) for the ReLU baseline (its approximate products deepen with N). Exact integers,
+    no enumeration, so absurd sizes are refused at once."""
+    terms = (N + 3) ** dim * math.comb(order - 1 + dim, dim)
+    params = terms * PARAMS_PER_TERM_AND_FACTOR * (dim + order)
+    return params * max(1, (N + 2).bit_length()) if method == "relu" else params
+
+
+def estimate_bytes(dim: int, order: int, method: str, N: int) -> int:
+    """Estimated peak memory of building and measuring one sweep point (see ``estimate_params``)."""
+    return BASE_BYTES + BYTES_PER_PARAM * estimate_params(dim, order, method, N)
+
+
+def check_sweep_size(dim: int, order: int, method: str, sizes: Sequence[int]) -> None:
+    """Refuse (``LimitError``, before any work) a grid size over the limit ``grid`` or a sweep whose largest
+    point is estimated over the limit ``memory_mb``; the message gives the estimate."""
+    for N in sizes:
+        check("grid", N, "sizes: grid size N")
+    N = max(sizes)
+    mb = -(-estimate_bytes(dim, order, method, N) // 2**20)
+    check("memory_mb", mb, f"estimated memory of the sweep point N={N} (d={dim}, n={order}, {method}), MB")
 
 
 @dataclass(frozen=True)
@@ -49,6 +79,7 @@ class SweepConfig:
     net_budget: float = 3e8
     check_points: int = 256
     keep_nets: bool = False
+    enclosure_seconds: float = 60.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.order, int) or isinstance(self.order, bool) or self.order < 1:
@@ -57,6 +88,7 @@ class SweepConfig:
             raise ConfigError(f"method: unknown {self.method!r}; choose from {', '.join(METHODS)}")
         if not self.sizes or any((not isinstance(N, int)) or N < 1 for N in self.sizes):
             raise ConfigError(f"sizes: {self.sizes!r} must be integers >= 1")
+        check_sweep_size(self.target.dim, self.order, self.method, self.sizes)
         object.__setattr__(self, "sizes", tuple(sorted(set(self.sizes))))
 
     @property
@@ -67,6 +99,17 @@ class SweepConfig:
 
 @dataclass(frozen=True)
 class SweepPoint:
+    """One measured grid size. ``sup_error``: sampled sup of the float64 evaluation (a lower estimate).
+
+    ``sup_error_lower`` <= sup |net - f| <= ``sup_error_upper`` for the *exact* net (rational weights, exact
+    arithmetic): lower = |net - f| at a point, both evaluated in arb balls; upper = certified enclosure over
+    the whole domain (``approx.enclosure``; None where no enclosure is affordable: ReLU / ReLU^2 baselines,
+    targets without a ball-arithmetic form). The float64 evaluation differs from the exact net by at most
+    ``floor`` (rigorous, at the sampled points) and in practice by ``float_floor`` (the rounding measured at
+    the probe points), so |float net - f| <= sup_error_upper + floor there. ``excluded_reason``: why the point
+    is left out of the fits (None when it is used).
+    """
+
     N: int
     params: int
     depth: int
@@ -78,6 +121,10 @@ class SweepPoint:
     q: int | None
     seconds: float
     measured_how: dict[str, Any] = field(default_factory=dict)
+    sup_error_lower: float | None = None
+    sup_error_upper: float | None = None
+    float_floor: float | None = None
+    excluded_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -161,17 +208,53 @@ def measure_point(cfg: SweepConfig, N: int, progress: Callable[[str], None] | No
         tol = bounds[:, 0] + 3 ** t.dim * len(oracle.alphas) * 10 * scale * 2.0 ** -52
         if not bool(np.all(gap <= tol)):
             raise ConfigError(f"N={N}: Net and closed form disagree by {gap.max():.3e} (> rounding bound)")
-        rep = measure_errors(oracle, t, grid_cells=cells, seed=cfg.seed, floor=float(bounds.max()))
+        from fractions import Fraction
+
+        from polyapprox.construct.sobolev import closed_form_exact
+
+        rep = measure_errors(oracle, t, grid_cells=cells, seed=cfg.seed, floor=float(bounds.max()),
+                             exact=lambda p: closed_form_exact(coeffs, t.dim, cfg.order, N, [Fraction(v) for v in p]))
         how["evaluator"] = oracle_how
         how["net_check"] = {"points": cfg.check_points, "max_gap": float(gap.max()),
                             "max_rounding_bound": float(bounds.max())}
     how.update(rep.how)
+    lower, upper, how["enclosure"] = certify(cfg, N, coeffs, rep)
     point = SweepPoint(N=N, params=pc.params, depth=pc.depth, units=pc.units, sup_error=rep.sup_error,
                        l2_error=rep.l2_error, floor=rep.floor, bound=bound if math.isfinite(bound) else None,
-                       q=q, seconds=time.perf_counter() - t0, measured_how=how)
-    _progress(f"  N={N}: W={pc.params} depth={pc.depth} sup={rep.sup_error:.3e} l2={rep.l2_error:.3e} "
+                       q=q, seconds=time.perf_counter() - t0, measured_how=how, sup_error_lower=lower,
+                       sup_error_upper=upper, float_floor=rep.float_floor)
+    encl = f" [{lower:.4e}, {upper:.4e}]" if lower is not None and upper is not None else ""
+    _progress(f"  N={N}: W={pc.params} depth={pc.depth} sup={rep.sup_error:.3e}{encl} l2={rep.l2_error:.3e} "
               f"({point.seconds:.1f}s, {how['evaluator'].split(' (')[0]})", progress)
     return point, net
+
+
+#: stop refining an enclosure once upper / lower is below this (the goals are 1.1 in d = 1, 2 in d >= 2)
+RATIO_GOAL = {1: 1.05, 2: 1.5}
+
+
+def certify(cfg: SweepConfig, N: int, coeffs: Any, rep: Any) -> tuple[float | None, float | None, dict[str, Any]]:
+    """(sup_error_lower, sup_error_upper, how) of the exact net at grid size N (see ``SweepPoint``)."""
+    from polyapprox.approx.arbexpr import arb_function
+    from polyapprox.approx.enclosure import enclose, sobolev_pieces
+    from polyapprox.errors import ExpressionError
+
+    t = cfg.target
+    lower = rep.sup_error_lower
+    if cfg.method != "polyrelu":
+        return lower, None, {"kind": "none", "why": f"{cfg.method} net: no certified enclosure (exact pieces of "
+                                                    "deep ReLU nets are too costly); lower bound only"}
+    try:
+        f = arb_function(t.expr, t.symbols)
+    except ExpressionError as exc:
+        return lower, None, {"kind": "none", "why": str(exc)}
+    enc = enclose(sobolev_pieces(coeffs, t.dim, cfg.order, N), f, ratio=RATIO_GOAL.get(t.dim, 1.9),
+                  max_seconds=cfg.enclosure_seconds, probes=[rep.argmax], taylor_order=cfg.order + 1,
+                  method="Theorem 3 closed form on the 3N-grid sub-cells, arb Taylor bounds + bisection")
+    low = max(enc.lower, lower or 0.0)
+    how = enc.to_dict()
+    how["ratio"] = enc.upper / low if low > 0 else None
+    return low, enc.upper, how
 
 
 def run_sweep(cfg: SweepConfig, progress: Callable[[str], None] | None = None,
@@ -192,7 +275,7 @@ def run_sweep(cfg: SweepConfig, progress: Callable[[str], None] | None = None,
 
 
 def _result(cfg: SweepConfig, points: list[SweepPoint], nets: list[Any]) -> SweepResult:
-    floors = [p.floor or 0.0 for p in points]
+    floors = [(p.float_floor if p.float_floor is not None else p.floor) or 0.0 for p in points]
     errs = [p.sup_error for p in points]
     fit = fit_rate([p.params for p in points], errs, floor=floors, theory_slope=cfg.theory_slope)
     fit_n = fit_rate([p.N for p in points], errs, floor=floors, theory_slope=cfg.theory_slope * cfg.target.dim)
@@ -201,8 +284,23 @@ def _result(cfg: SweepConfig, points: list[SweepPoint], nets: list[Any]) -> Swee
         lf = log_factor_test([p.params for p in points], errs, cfg.order, cfg.target.dim, floor=floors)
     except InvalidDataError:  # fewer than 3 points above the floor: no diagnostic
         pass
+    points = [dataclasses.replace(p, excluded_reason=excluded_reason(i, p, floors[i], fit))
+              for i, p in enumerate(points)]
     return SweepResult(cfg.target.name, cfg.target.dim, cfg.order, cfg.method, cfg.theory_slope, tuple(points),
                        fit, fit_n, lf, tuple(nets))
+
+
+def excluded_reason(i: int, p: SweepPoint, floor: float, fit: RateFit) -> str | None:
+    """Why point i is not used by the fit against W (None when it is)."""
+    from polyapprox.approx.rates import FLOOR_FACTOR
+
+    kind = "float64 rounding measured at exact probes" if p.float_floor is not None else "worst-case rounding bound"
+    if i in fit.excluded_floor:
+        return (f"at the float floor: sup error {p.sup_error:.3g} < {FLOOR_FACTOR:g} x {floor:.3g} "
+                f"({kind})")
+    if i not in fit.window:
+        return f"outside the fit window (fit status: {fit.status})"
+    return None
 
 
 def envelope_sweep(s: int, order: int, sizes: Sequence[int], J: int = 16, seed: int = 0) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import numpy as np
 import sympy
 
 from polyapprox.backends import _interpret
+from polyapprox.core.deadline import check_deadline
 from polyapprox.core.net import Net
 from polyapprox.errors import ExpressionError
 
@@ -39,6 +40,7 @@ class _Sympy(_interpret.ObjectArrays):
         return rational(q)
 
     def relu(self, t: np.ndarray, where: tuple[int, np.ndarray]) -> np.ndarray:
+        check_deadline()  # once per layer group: a timeout stops a long build between layers
         k, idx = where
         rule = self.rule
         if rule == "max":

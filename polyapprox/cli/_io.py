@@ -4,28 +4,90 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any, TypeVar
 
 from polyapprox.core.limits import LIMITS, check
+from polyapprox.core.rational import jsonable, parse_rational
 from polyapprox.errors import ConfigError
 
 T = TypeVar("T")
 #: largest --seed (numpy and torch both accept it)
 SEED_MAX = 2 ** 32 - 1
 #: '3', '-0.25', '1.5e-3', '.5', '1/3', '-2/4': a decimal (optional exponent) or an integer ratio
-_NUMBER = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?(?:/([0-9]+))?")
+
+
+#: pip extra that provides each optional module
+EXTRAS = {"torch": "torch"}
+
+
+def require_module(module: str, verb: str) -> None:
+    """ConfigError (exit 2) naming the pip extra to install when ``module``, which ``verb`` needs, is missing."""
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise ConfigError(f"`{verb}` needs {module}, which is not installed: "
+                          f"pip install \"polyapprox[{EXTRAS[module]}]\"") from None
+
+
+class _Deprecated(argparse.Action):
+    """A hidden old spelling of a flag: stores into the new flag's dest and says so once on stderr."""
+
+    def __init__(self, *args: Any, new: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.new = new
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        sys.stderr.write(f"polyapprox: warning: {option_string} is deprecated; use {self.new}\n")
+        setattr(namespace, self.dest, values)
+
+
+def deprecated_alias(p: argparse.ArgumentParser, old: str, new: str) -> None:
+    """Accept ``old`` (hidden from --help) as a deprecated spelling of the flag ``new`` (same dest and type)."""
+    action = p._option_string_actions[new]
+    p.add_argument(old, dest=action.dest, type=action.type, action=_Deprecated, new=new, help=argparse.SUPPRESS)
+
+
+def add_progress(p: argparse.ArgumentParser) -> None:
+    """``--progress`` (and ``--quiet``, which wins): progress lines on stderr; by default only on a terminal."""
+    p.add_argument("--progress", action="store_true",
+                   help="progress on stderr even when it is not a terminal (default: only on a terminal)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def progress_writer(args: argparse.Namespace) -> Callable[[str], None] | None:
+    """A function writing one progress line to stderr, or None when progress is off (see ``add_progress``).
+
+    On a terminal without ``--progress`` each line overwrites the last and the last is cleared by
+    ``end_progress``, so that the result is printed once, on stdout."""
+    if getattr(args, "quiet", False) or not (getattr(args, "progress", False) or sys.stderr.isatty()):
+        return None
+    prefix, end = ("", "\n") if getattr(args, "progress", False) else ("\r\033[K", "")
+
+    def write(msg: str) -> None:
+        sys.stderr.write(prefix + (msg if end else msg[:120]) + end)
+        sys.stderr.flush()
+
+    return write
+
+
+def end_progress(args: argparse.Namespace) -> None:
+    """Clear the overwritten terminal progress line (see ``progress_writer``)."""
+    if not getattr(args, "quiet", False) and not getattr(args, "progress", False) and sys.stderr.isatty():
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
 
 
 def emit(payload: dict[str, Any], as_json: bool, text: str | None = None) -> None:
-    """Print one JSON document (``--json``) or a human-readable text to stdout."""
-    if as_json:
-        sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
-    else:
-        sys.stdout.write((text if text is not None else json.dumps(payload, indent=2, default=str)) + "\n")
+    """Print one JSON document (``--json``) or a human-readable text to stdout (rationals and integers too
+    long for Python to print are abbreviated: ``core.rational.jsonable``)."""
+    doc = text if text is not None and not as_json else json.dumps(jsonable(payload), indent=2, default=str)
+    sys.stdout.write(doc + "\n")
 
 
 def _shown(value: str) -> str:
@@ -36,20 +98,10 @@ def _shown(value: str) -> str:
 
 def parse_number(value: str, field: str, low: Fraction | int | None = None, high: Fraction | int | None = None,
                  above: bool = False) -> Fraction:
-    """The one reader of numeric flags: '0.25', '-1/2', '3', '1e-3' -> an exact Fraction, finite, at most
-    ``literal_digits`` digits (checked before converting), and within [low, high] ((low, high] if ``above``).
-    ConfigError / LimitError naming the field otherwise (one-line exit 2 in the CLI)."""
-    m = _NUMBER.fullmatch(value.strip())
-    if not m or not (m.group(2) or m.group(3)) or m.group(5) and (m.group(3) is not None or m.group(4)):
-        raise ConfigError(f"{field}: not a rational number: {_shown(value)}")
-    sign, whole, frac, exp, den = m.group(1), m.group(2), m.group(3) or "", m.group(4) or "0", m.group(5)
-    size = len(m.group(4) or "") + len(whole) + len(frac) + len(den or "")
-    check("literal_digits", size, f"{field}: digits in the number")
-    shift = int(exp) - len(frac)
-    check("literal_digits", len((whole + frac).lstrip("0")) + abs(shift), f"{field}: digits in the number")
-    if den is not None and int(den) == 0:
-        raise ConfigError(f"{field}: division by zero in {_shown(value)}")
-    number = Fraction(int(sign + (whole + frac or "0"))) * Fraction(10) ** shift / int(den or 1)
+    """The one reader of numeric flags: '0.25', '-1/2', '3', '1e-3' -> an exact Fraction (``core.rational``'s
+    reader: digits checked before converting), within [low, high] ((low, high] if ``above``). ConfigError /
+    LimitError naming the field otherwise (one-line exit 2 in the CLI)."""
+    number = parse_rational(value.strip(), field, ConfigError)
     _in_range(number, field, low, high, above)
     return number
 

@@ -8,11 +8,21 @@ prints its size (``count_params``). Exit codes: 0 ok, 1 refuted (or not proved),
 from __future__ import annotations
 
 import argparse
+import itertools
+import math
 import sys
 import time
 from typing import Any
 
-from polyapprox.cli._io import emit, parse_int, parse_int_list, parse_number
+from polyapprox.cli._io import (
+    add_progress,
+    emit,
+    end_progress,
+    parse_int,
+    parse_int_list,
+    parse_number,
+    progress_writer,
+)
 from polyapprox.core.limits import check
 
 
@@ -49,7 +59,7 @@ def add_parsers(subparsers: Any) -> None:
     p.set_defaults(func=lambda a: _block(a, "relu"))
 
     p = verbs.add_parser("power", help="x^K = R_K(x) + (-1)^K R_K(-x) (2 units)")
-    p.add_argument("k", metavar="K")
+    p.add_argument("k", metavar="K", help="the power K >= 1")
     _common(p)
     p.set_defaults(func=lambda a: _block(a, "power"))
 
@@ -74,7 +84,8 @@ def add_parsers(subparsers: Any) -> None:
     v = subparsers.add_parser("verify", help="prove the named checks (Lemma 1, Theorem 1, ...) symbolically")
     v.add_argument("--only", default=None, metavar="PREFIX", help="only checks whose id starts with PREFIX")
     v.add_argument("--list", action="store_true", help="list the check ids and statements, prove nothing")
-    v.add_argument("--json", action="store_true")
+    v.add_argument("--json", action="store_true", help="print one JSON document")
+    add_progress(v)
     v.set_defaults(func=_verify)
 
 
@@ -148,11 +159,21 @@ def _monomial(args: argparse.Namespace) -> int:
     from polyapprox.backends.sympy_expr import default_symbols
     from polyapprox.construct.polynomials import monomial_net
 
-    alpha = parse_int_list(args.exponents, "exponents", minimum=0)
+    alpha = _exponents(args.exponents)
     syms = default_symbols(len(alpha))
     target = sympy.Mul(*[s ** a for s, a in zip(syms, alpha, strict=True)])
     return _finish(args, "monomial", monomial_net(alpha), target, syms, {"exponents": alpha, "vars": [
         s.name for s in syms]})
+
+
+def _exponents(text: str) -> list[int]:
+    """alpha of `construct monomial`, within the limits: dim (variables), power (|alpha|, the ReLU power) and
+    nonzeros (prod(alpha_i + 1) bounds the number of finite-difference directions) -- before building."""
+    check("dim", text.count(",") + 1, "exponents: number of variables")
+    alpha = parse_int_list(text, "exponents", minimum=0)
+    check("power", sum(alpha), "exponents: total degree |alpha|")
+    check("nonzeros", math.prod(a + 1 for a in alpha), "exponents: finite-difference directions prod(alpha_i + 1)")
+    return alpha
 
 
 def _block(args: argparse.Namespace, what: str) -> int:
@@ -164,7 +185,7 @@ def _block(args: argparse.Namespace, what: str) -> int:
     if what == "relu":
         return _finish(args, "relu", blocks.relu_block(1), sympy.Max(x, 0), (x,))
     if what == "power":
-        k = _int_at_least(args.k, 1, "K")
+        k = check("power", _int_at_least(args.k, 1, "K"), "K")
         return _finish(args, f"power {k}", blocks.power_block(k), x ** k, (x,), {"k": k})
     return _finish(args, "product", blocks.product_block(), x * y, (x, y))
 
@@ -181,8 +202,8 @@ def _relu_net(args: argparse.Namespace) -> int:
 
         original = load(args.source)
     else:
-        widths = parse_int_list(args.widths, "widths")
-        dim, seed = _int_at_least(args.dim, 1, "dim"), _int_at_least(args.seed, 0, "seed")
+        widths, dim = _relu_net_sizes(args.widths, args.dim)
+        seed = _int_at_least(args.seed, 0, "seed")
         original = random_relu_net(np.random.default_rng(seed), dim, widths)
     net = relu_to_polyrelu(original)
     before = count_params(original)
@@ -191,26 +212,41 @@ def _relu_net(args: argparse.Namespace) -> int:
              "same_depth_width": (before.depth, before.width) == (after.depth, after.width),
              "original": {"params": before.params, "depth": before.depth, "width": before.width}}
     syms = default_symbols(net.in_dim)
-    target = to_sympy(original, syms)[0] if original.out_dim == 1 else None
+    target = to_sympy(original, syms)[0] if args.prove and original.out_dim == 1 else None
     if not extra["same_depth_width"]:  # pragma: no cover - relu_to_polyrelu keeps every layer
         sys.stderr.write("polyapprox: depth or width changed\n")
     return _finish(args, "relu-net (Theorem 1)", net, target, syms, extra)
 
 
+def _relu_net_sizes(widths_text: str, dim_text: str) -> tuple[list[int], int]:
+    """(--widths, --dim) of `construct relu-net`, checked against the limits layers, dim and nonzeros (the
+    random net is dense) before anything is built."""
+    check("layers", widths_text.count(",") + 2, "widths: number of layers")
+    widths = [check("dim", w, "widths: width") for w in parse_int_list(widths_text, "widths")]
+    dim = check("dim", _int_at_least(dim_text, 1, "dim"), "dim")
+    sizes = [dim, *widths, 1]
+    check("nonzeros", sum(a * b for a, b in itertools.pairwise(sizes)), "widths: weights of the random ReLU net")
+    return widths, dim
+
+
+def _sigma(text: str) -> Any:
+    """--sigma 'a_0,...,a_r' as a PolyReLU: order within the limit power, exact coefficients with bounded digits."""
+    from polyapprox.core.net import PolyReLU
+
+    check("degree", text.count(","), "sigma: order r")
+    return PolyReLU(tuple(parse_number(c, f"sigma[{i}]") for i, c in enumerate(text.split(","))))
+
+
 def _shared(args: argparse.Namespace) -> int:
     from polyapprox.backends.sympy_expr import default_symbols, to_sympy
     from polyapprox.construct.shared import shared_form
-    from polyapprox.core.net import PolyReLU
     from polyapprox.core.netjson import load
 
+    sigma = _sigma(args.sigma)
     original = load(args.file)
-    parts = args.sigma.split(",")
-    check("degree", len(parts) - 1, "sigma: order (coefficients - 1)")
-    coeffs = [parse_number(c, f"sigma coefficient {i}") for i, c in enumerate(parts)]
-    sigma = PolyReLU(tuple(coeffs))
     net = shared_form(original, sigma)
     syms = default_symbols(net.in_dim)
-    target = to_sympy(original, syms)[0] if original.out_dim == 1 else None
+    target = to_sympy(original, syms)[0] if args.prove and original.out_dim == 1 else None
     extra = {"sigma": [str(c) for c in sigma.coeffs]}
     return _finish(args, "shared", net, target, syms, extra)
 
@@ -227,11 +263,15 @@ def _verify(args: argparse.Namespace) -> int:
              "\n".join(f"{c.id:40s} {c.statement}" for c in checks))
         return 0
 
+    write = progress_writer(args)
+
     def progress(r: Any) -> None:
-        sys.stderr.write(f"{r.status:8s} {r.seconds:7.2f}s  {r.id}\n")
+        if write is not None:
+            write(f"{r.status:8s} {r.seconds:7.2f}s  {r.id}")
 
     t0 = time.perf_counter()
     results = run_checks(prefix=args.only, progress=progress)
+    end_progress(args)
     seconds = time.perf_counter() - t0
     proved = sum(r.proved for r in results)
     payload = {"checks": [{k: v for k, v in r.to_dict().items() if k != "detail" or v} for r in results],

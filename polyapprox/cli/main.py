@@ -28,6 +28,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from polyapprox.cli._io import require_module
 from polyapprox.errors import PolyapproxError, shorten
 
 #: Command modules, in the order their verbs appear in ``--help``.
@@ -64,8 +65,44 @@ def _install(handler: object) -> None:
         signal.signal(signal.SIGINT, handler)  # type: ignore[arg-type]
 
 
+DESCRIPTION = """\
+Exact PolyReLU networks with rational weights and their certificates, approximation-rate sweeps of
+the PolyCom paper's constructions, and training of PolyCom activations (PolyReLU, PolyNorm) against
+ReLU, ReLU^2, GELU and SwiGLU. Run `polyapprox VERB --help` for a verb's flags and an example.
+
+exit status: 0 ok; 1 refuted or a check failed; 2 bad input (one line on stderr); 130 interrupted."""
+
+#: One example per verb (``polyapprox VERB --help`` shows it under "example").
+EXAMPLES = {
+    "construct polynomial": 'polyapprox construct polynomial "x**2*y - 3*x + 1/2" --vars x,y --out p.json',
+    "construct monomial": "polyapprox construct monomial 2,1 --out m.json",
+    "construct relu": "polyapprox construct relu --json",
+    "construct power": "polyapprox construct power 5",
+    "construct product": "polyapprox construct product --out xy.json",
+    "construct relu-net": "polyapprox construct relu-net --widths 4,4 --dim 2 --seed 1",
+    "construct shared": "polyapprox construct shared p.json --sigma 0,1/3,1/3,1/3",
+    "verify": "polyapprox verify --only lemma1",
+    "check": 'polyapprox check p.json --equals "x**2*y - 3*x + 1/2" --vars x,y --domain 0,1',
+    "rates": "polyapprox rates --target sin1 --order 2 --out rates-sin1",
+    "targets": "polyapprox targets --dim 2",
+    "plot rates": "polyapprox plot rates rates-sin1 --out rates.png",
+    "train lm": "polyapprox train lm --activations swiglu,polynorm --models tiny --steps 200 --out lm",
+    "train ffn": "polyapprox train ffn --target sin1 --activations relu,polyrelu --widths 8,16 --out ffn",
+    "reproduce": "polyapprox reproduce --quick --out polyapprox-report",
+}
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Descriptions and epilogs as written; every flag's help ends with its default."""
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse with a one-line error and exit code 2."""
+    """argparse with a one-line error and exit code 2, and the help formatter above."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        if kwargs.get("formatter_class") in (None, argparse.HelpFormatter, argparse.RawDescriptionHelpFormatter):
+            kwargs["formatter_class"] = _Formatter
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"polyapprox: error: {shorten(message, MAX_LINE)}\n")
@@ -73,7 +110,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="polyapprox", description=__doc__.splitlines()[0])
+    from polyapprox import __version__
+
+    parser = _Parser(prog="polyapprox", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"polyapprox {__version__}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
     sub.required = True
     for name in COMMAND_MODULES:
@@ -84,7 +125,23 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.add_parsers(sub)
+    _document(parser)
     return parser
+
+
+def _document(parser: argparse.ArgumentParser, path: str = "") -> None:
+    """Give every sub-parser a description (its one-line help, when it has none) and its example."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {a.dest: a.help for a in action._choices_actions}
+        for name, sub in action.choices.items():
+            verb = f"{path} {name}".strip()
+            sub.description = sub.description or (helps.get(name) or "").capitalize() or None
+            if verb in EXAMPLES:
+                example = f"example:\n  {EXAMPLES[verb]}"
+                sub.epilog = f"{sub.epilog.rstrip()}\n\n{example}" if sub.epilog else example
+            _document(sub, verb)
 
 
 def error_line(exc: BaseException) -> tuple[int, str] | None:
@@ -105,10 +162,17 @@ def error_line(exc: BaseException) -> tuple[int, str] | None:
     return 2, f"polyapprox: error: {shorten(msg, MAX_LINE)}"
 
 
+def require(args: argparse.Namespace) -> None:
+    """The one check of optional modules: those a verb declares in ``requires`` (``set_defaults``)."""
+    for module in getattr(args, "requires", ()):
+        require_module(module, args.verb)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (never raises for bad input; a bug keeps its traceback)."""
     try:
         args = build_parser().parse_args(argv)
+        require(args)
         if signal.getsignal(signal.SIGINT) is _Interrupt.early:
             _install(_Interrupt.unwind)  # from now on Ctrl-C unwinds through the cleanups
         return int(args.func(args))
@@ -131,6 +195,13 @@ def entry() -> None:
         code = exc.code if isinstance(exc.code, int) else 0
     except KeyboardInterrupt:  # a second Ctrl-C while the first one was being reported
         code = 130
+    if code == 130:
+        # Everything is cleaned up by now. Exit at once: when the interrupt landed inside an ``exec`` (lazy
+        # imports, dataclass and sympy code generation run many), CPython has marked the process as killed
+        # by an unhandled Ctrl-C and would end it by SIGINT (status -2) instead of 130.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     sys.exit(code)
 
 

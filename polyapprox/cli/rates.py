@@ -1,6 +1,6 @@
 """CLI verbs ``rates``, ``targets`` and ``plot rates``: Sobolev-rate sweeps of the Theorem 3 construction.
 
-    polyapprox rates --target sin1 --order 2 [--dim 1] [--method polyrelu|relu|relu2] [--sizes 8,16,32]
+    polyapprox rates --target sin1 --order 2 [--dim 1] [--method polyrelu|relu|relu2] [--grids 8,16,32]
                      [--out DIR] [--json]
     polyapprox targets [--dim d] [--json]
     polyapprox plot rates RESULTS.json [RESULTS.json ...] --out FIG.png|FIG.pdf|FIG.svg
@@ -15,10 +15,11 @@ under the folder's lock; a folder that already holds results.json is replaced on
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from typing import Any
 
-from polyapprox.cli._io import seed_flag
+from polyapprox.cli._io import add_progress, deprecated_alias, end_progress, progress_writer, seed_flag
 from polyapprox.core.schema import NUMBER
 
 
@@ -26,7 +27,7 @@ def default_sizes(d: int, n: int, method: str) -> tuple[int, ...]:
     """Default grid sizes, chosen so that one run takes < 30 s on 2 cores for d <= 2, n <= 4 (measured).
 
     They are short sweeps: for d = 2, n >= 3 (and the ReLU baseline in d = 2) they are pre-asymptotic and the
-    fit reports "not asymptotic"; pass --sizes for the docs/measurement.md §6.1 ranges.
+    fit reports "not asymptotic"; pass --grids for the docs/measurement.md §6.1 ranges.
     """
     if method == "relu":
         return {1: (4, 8, 16, 32), 2: (2, 3, 4, 6) if n <= 2 else (2, 3, 4) if n == 3 else (2, 3)}.get(d, (2,))
@@ -45,26 +46,31 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--dim", type=int, default=None, help="input dimension (needed for expressions)")
     p.add_argument("--order", type=int, required=True, help="Sobolev order n (Taylor degree n-1)")
     p.add_argument("--method", default="polyrelu", help="polyrelu (Theorem 3) | relu (Yarotsky) | relu2 (B-spline)")
-    p.add_argument("--sizes", default=None, help="grid sizes N, e.g. 8,16,32 (default by dimension)")
+    p.add_argument("--grids", default=None, help="grid sizes N, e.g. 8,16,32 (default: by dimension and order)")
+    deprecated_alias(p, "--sizes", "--grids")
     p.add_argument("--smoothness", default="analytic", help="declared smoothness of an expression target")
     p.add_argument("--seed", type=seed_flag(), default=0, help="random seed, 0 .. 2**32-1 (default 0)")
     p.add_argument("--out", default=None, help="folder for results.json, plots and networks")
     p.add_argument("--force", action="store_true", help="replace the results of a finished --out folder")
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    add_progress(p)
     p.set_defaults(func=run_rates)
 
     t = sub.add_parser("targets", help="list the target catalogue")
-    t.add_argument("--dim", type=int, default=None)
-    t.add_argument("--json", action="store_true")
+    t.add_argument("--dim", type=int, default=None, help="only targets of this input dimension")
+    t.add_argument("--json", action="store_true",
+                   help="print one JSON document (with each target's S_1 norm; some are numerical, via scipy)")
     t.set_defaults(func=run_targets)
 
     pl = sub.add_parser("plot", help="plot saved results")
     psub = pl.add_subparsers(dest="plot_kind", metavar="KIND", parser_class=type(pl))
     psub.required = True
     pr = psub.add_parser("rates", help="error vs parameters from rates results JSON files")
-    pr.add_argument("results", nargs="+")
+    pr.add_argument("results", nargs="+", metavar="RESULTS",
+                    help="a rates results file, a `rates --out` folder or a report's results/rates.json")
     pr.add_argument("--out", required=True, help="figure path; the suffix sets the format: .png, .pdf or .svg")
-    pr.add_argument("--title", default=None)
+    pr.add_argument("--title", default=None, help="figure title (matplotlib mathtext allowed)")
+    pr.add_argument("--json", action="store_true", help="print the written files as one JSON document")
     pr.set_defaults(func=run_plot_rates)
 
 
@@ -85,7 +91,9 @@ def summary(res: Any) -> dict[str, Any]:
         "target": res.target, "dim": res.dim, "order": res.order, "method": res.method,
         "theory_slope": res.theory_slope,
         "points": [{"N": p.N, "params": p.params, "depth": p.depth, "sup_error": p.sup_error,
-                    "l2_error": p.l2_error, "floor": p.floor, "bound": p.bound, "q": p.q} for p in res.points],
+                    "l2_error": p.l2_error, "floor": p.floor, "bound": p.bound, "q": p.q,
+                    "sup_error_lower": p.sup_error_lower, "sup_error_upper": p.sup_error_upper,
+                    "float_floor": p.float_floor, "excluded_reason": p.excluded_reason} for p in res.points],
         "fit": {"slope": res.fit.slope, "local_range": list(res.fit.local_range), "trend": res.fit.trend,
                 "local_slopes": list(res.fit.local_slopes), "window": list(res.fit.window), "status": res.fit.status,
                 "agrees_with_theory": res.fit.agrees_with_theory},
@@ -111,8 +119,9 @@ def _enclosure_summary(res: Any) -> dict[str, Any]:
 
 def run_rates(args: argparse.Namespace) -> int:
 
-    from polyapprox.approx.sweeps import METHODS, SweepConfig, run_sweep, stderr_progress
+    from polyapprox.approx.sweeps import METHODS, SweepConfig, check_sweep_size, run_sweep
     from polyapprox.cli._io import emit, parse_int_list
+    from polyapprox.core.limits import check
     from polyapprox.errors import ConfigError
     from polyapprox.targets.catalogue import resolve_target
 
@@ -122,24 +131,30 @@ def run_rates(args: argparse.Namespace) -> int:
         raise ConfigError(f"order: {args.order} must be >= 1")
     if args.dim is not None and args.dim < 1:
         raise ConfigError(f"dim: {args.dim} must be >= 1")
+    if args.dim is not None:
+        check("dim", args.dim, "dim")
     target = resolve_target(args.target, args.dim, _smoothness(args.smoothness))
     d = target.dim
-    if args.sizes is not None:
-        sizes = tuple(parse_int_list(args.sizes, "sizes"))
+    if args.grids is not None:
+        sizes = tuple(parse_int_list(args.grids, "grids"))
     else:
         sizes = default_sizes(d, args.order, args.method)
+    check_sweep_size(d, args.order, args.method, sizes)  # also in SweepConfig: here before any other work
     cfg = SweepConfig(target, args.order, args.method, sizes, seed=args.seed, keep_nets=args.out is not None)
     if args.out is None:
-        payload, res = _sweep(cfg, run_sweep, stderr_progress)
+        payload, res = _sweep(cfg, run_sweep, progress_writer(args))
     else:
         from polyapprox.core.outdir import locked, refuse_finished, staged
 
         with locked(args.out, folder=True) as out:
             refuse_finished(out, "results.json", resume=False, force=args.force, can_resume=False)
-            payload, res = _sweep(cfg, run_sweep, stderr_progress)
+            payload, res = _sweep(cfg, run_sweep, progress_writer(args))
             with staged(out, "results.json", replaces="net_N*.json") as stage:
                 _write_outputs(stage, res, payload, cfg)
         payload["out"] = str(args.out)
+        sys.stderr.write(f"wrote {out / 'results.json'}, {out / 'rates.png'}, {out / 'rates.svg'} and "
+                         f"{len(res.points)} networks {out / 'net_N*.json'}\n")
+    end_progress(args)
     fit = res.fit
     enc = payload["fit_enclosure"]
     text = (f"{res.target} d={d} n={res.order} {res.method}: slope {fit.slope:.4f} "
@@ -182,8 +197,11 @@ def run_targets(args: argparse.Namespace) -> int:
 
     rows = []
     for t in list_targets(args.dim):
-        norm, how = t.norm_bound(1) if t.smoothness != 0 else (None, "")
-        rows.append({**t.to_dict(), "S_1": norm, "S_1_method": how})
+        row = t.to_dict()
+        if args.json:  # S_1 is in the JSON only: some norms are numerical (scipy, a second or so)
+            norm, how = t.norm_bound(1) if t.smoothness != 0 else (None, "")
+            row.update({"S_1": norm, "S_1_method": how})
+        rows.append(row)
     text = "\n".join(f"{r['name']:<10} d={r['dim']} smoothness={r['smoothness']!s:<8} {r['description']}" for r in rows)
     emit({"targets": rows}, args.json, text)
     return 0
@@ -197,17 +215,33 @@ RATES_SPEC = {
 }
 
 
-def read_rates_results(path: str) -> dict[str, Any]:
-    """A rates results file, checked against ``RATES_SPEC`` and its indices (exit 2 naming the field)."""
-    from polyapprox.core.results import read_json
-    from polyapprox.core.schema import check
-    from polyapprox.errors import InvalidDataError, shorten
+def read_rates_results(path: str) -> list[dict[str, Any]]:
+    """The sweeps in ``path``: a ``rates --out`` results file, its folder, or a report's ``results/rates.json``
+    (every sweep of its ``result``), each checked against ``RATES_SPEC`` and its indices (exit 2 naming the
+    field)."""
+    from pathlib import Path
 
-    doc = check(read_json(path), RATES_SPEC, f"{shorten(path)}: not a rates results file")
+    from polyapprox.core.results import read_json
+    from polyapprox.errors import shorten
+
+    file = Path(path) / "results.json" if Path(path).is_dir() else Path(path)
+    doc = read_json(file)
+    if isinstance(doc, dict) and doc.get("step") == "rates" and isinstance(doc.get("result"), dict):
+        sweeps = [(f"result.{key}[{i}]", s) for key in ("polyrelu", "relu", "relu_reference")
+                  for i, s in enumerate(doc["result"].get(key) or [])]
+        return [_checked_sweep(s, f"{shorten(str(file))}: {where}") for where, s in sweeps]
+    return [_checked_sweep(doc, shorten(str(file)))]
+
+
+def _checked_sweep(doc: Any, where: str) -> dict[str, Any]:
+    from polyapprox.core.schema import check
+    from polyapprox.errors import InvalidDataError
+
+    doc = check(doc, RATES_SPEC, f"{where}: not a rates results file")
     fit, n = doc["fit"], len(doc["points"])
     for key in ("window", "excluded_floor"):
         if any(not 0 <= j < n for j in fit[key]):
-            raise InvalidDataError(f"{shorten(path)}: field fit.{key}: expected indices of the {n} points")
+            raise InvalidDataError(f"{where}: field fit.{key}: expected indices of the {n} points")
     return doc
 
 
@@ -237,8 +271,12 @@ def run_plot_rates(args: argparse.Namespace) -> int:
 
     figure_format(args.out)  # an unknown suffix is refused before anything is read or written
     title = check_title(args.title)
-    results = [read_rates_results(path) for path in args.results]
+    results = [sweep for path in args.results for sweep in read_rates_results(path)]
     with locked(args.out, folder=False):
         written = save_figure(rates_figure(results, title=title), args.out)
     sys.stderr.write("wrote " + ", ".join(written) + "\n")
+    if args.json:
+        from polyapprox.cli._io import emit
+
+        emit({"files": list(written), "sweeps": len(results)}, True)
     return 0

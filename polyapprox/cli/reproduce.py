@@ -7,7 +7,10 @@ import sys
 import time
 from typing import Any
 
-from polyapprox.cli._io import seed_flag
+from polyapprox.cli._io import require_module, seed_flag
+
+#: ``--steps`` given without a value: list the steps
+LIST = "\0list"
 
 
 def add_parsers(sub: Any) -> None:
@@ -23,13 +26,26 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--device", default="auto", help="auto | cpu | cuda (training steps)")
     p.add_argument("--resume", action="store_true", help="reuse the steps already finished in --out")
     p.add_argument("--force", action="store_true", help="run the selected steps again over their old results")
-    p.add_argument("--steps", default=None, help="comma-separated subset of steps to run")
-    p.add_argument("--seed", type=seed_flag(), default=0)
+    p.add_argument("--steps", nargs="?", const=LIST, default=None, metavar="STEP,...",
+                   help="comma-separated subset of the steps to run; without a value, list the steps and exit")
+    p.add_argument("--seed", type=seed_flag(), default=0, help="random seed of every step, 0 .. 2**32-1")
     p.add_argument("--json", action="store_true", help="print a JSON summary (claims and paths) on stdout")
     p.set_defaults(func=run_reproduce)
 
 
+def list_steps() -> str:
+    """One line per step of ``polyapprox reproduce``: its name and what it does, in run order."""
+    import polyapprox.report.steps  # noqa: F401  (registers the steps)
+    from polyapprox.report.config import STEPS
+
+    return "\n".join(f"{name:8s} {description}" for name, (description, _) in STEPS.items())
+
+
 def run_reproduce(args: argparse.Namespace) -> int:
+    if args.steps == LIST:
+        sys.stdout.write(list_steps() + "\n")
+        return 0
+    require_module("torch", "reproduce")
     import dataclasses
     from pathlib import Path
 

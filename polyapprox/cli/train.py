@@ -9,12 +9,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from polyapprox.cli._io import emit, float_flag, int_flag, parse_name_list, seed_flag
+from polyapprox.cli._io import deprecated_alias, emit, float_flag, int_flag, parse_name_list, seed_flag
+from polyapprox.core.names import ACTIVATIONS, LM_SIZES
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register ``train`` with its own sub-verbs."""
     train = sub.add_parser("train", help="train models with PolyCom and baseline activations")
+    train.set_defaults(requires=("torch",))
     train_sub = train.add_subparsers(dest="train_verb", metavar="KIND", parser_class=type(train))
     train_sub.required = True
     _add_lm(train_sub)
@@ -27,8 +29,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_lm(train_sub: argparse._SubParsersAction) -> None:
-    from polyapprox.nn.activations import ACTIVATIONS
-
     p = train_sub.add_parser(
         "lm",
         help="byte-level GPT sweep over FFN activations and model sizes",
@@ -37,7 +37,8 @@ def _add_lm(train_sub: argparse._SubParsersAction) -> None:
         "layer cosine similarity and a power-law fit L(N) = E + A N^-alpha per activation.",
     )
     p.add_argument("--activations", default=",".join(ACTIVATIONS), help=f"comma list from {ACTIVATIONS}")
-    p.add_argument("--sizes", default="tiny", help="comma list of tiny, small, medium, base, large")
+    p.add_argument("--models", default="tiny", help=f"comma list of model presets from {', '.join(LM_SIZES)}")
+    deprecated_alias(p, "--sizes", "--models")
     p.add_argument("--steps", type=int, default=None, help="training steps (default: the size preset's)")
     p.add_argument("--batch-size", type=int, default=None, help="sequences per step per process")
     p.add_argument("--lr", type=float_flag("lr", 0, 10), default=None,
@@ -48,17 +49,15 @@ def _add_lm(train_sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true", help="skip finished runs, continue partial ones")
     p.add_argument("--force", action="store_true", help="replace the results and checkpoints of --out")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
-    p.add_argument("--seed", type=seed_flag(), default=0)
+    p.add_argument("--seed", type=seed_flag(), default=0, help="random seed, 0 .. 2**32-1")
     p.add_argument("--seeds", type=int_flag("seeds", 1), default=1,
-                   help="runs per (activation, size), seeds SEED, SEED+1, ... (default 1)")
+                   help="runs per (activation, model), seeds SEED, SEED+1, ... (default 1)")
     p.add_argument("--json", action="store_true", help="print the results JSON alone on stdout")
     p.set_defaults(func=_run_lm)
 
 
 def _run_lm(args: argparse.Namespace) -> int:
     from polyapprox.errors import ConfigError
-    from polyapprox.nn.activations import ACTIVATIONS
-    from polyapprox.train.lm import SIZES
     from polyapprox.train.lm_sweep import SweepConfig, run_sweep
     from polyapprox.train.lm_train import dist_from_env
 
@@ -72,7 +71,7 @@ def _run_lm(args: argparse.Namespace) -> int:
     sweep = SweepConfig(
         seeds=args.seeds,
         activations=tuple(parse_name_list(args.activations, "--activations", ACTIVATIONS)),
-        sizes=tuple(parse_name_list(args.sizes, "--sizes", tuple(SIZES))),
+        sizes=tuple(parse_name_list(args.models, "--models", tuple(LM_SIZES))),
         steps=args.steps,
         batch_size=args.batch_size,
         lr=args.lr,

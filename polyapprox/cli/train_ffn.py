@@ -13,10 +13,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from polyapprox.cli._io import emit, float_flag, int_flag, parse_int_list, parse_name_list
+from polyapprox.cli._io import deprecated_alias, emit, float_flag, int_flag, parse_int_list, parse_name_list
 
 DEFAULTS = {"target": "sin1", "widths": "4,8,16,32", "steps": 500, "lbfgs_steps": 100, "lr": 1e-2,
-            "train_points": 1024, "val_points": 256}
+            "train_points": 1024, "val_points": 256, "lm_steps": 300, "ridge": 1e-16, "knots": "uniform",
+            "polish": 0}
+#: Per-method defaults of --seeds and --train-points (varpro: 3 seeds, median and best reported).
+METHOD_DEFAULTS = {"varpro": {"seeds": 3, "train_points": 2000}, "adam": {"seeds": 1, "train_points": 1024}}
 
 
 def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
@@ -27,10 +30,22 @@ def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--target", default=DEFAULTS["target"], help="catalogue name or expression (default sin1)")
     p.add_argument("--dim", type=int, default=None, help="input dimension (needed for expressions)")
     p.add_argument("--data", default=None, help="user data FILE.npz (x, y) or FILE.csv (last column y)")
-    p.add_argument("--activations", default="relu,relu2,gelu,swiglu,polyrelu,polynorm")
+    p.add_argument("--activations", default="relu,relu2,gelu,swiglu,polyrelu,polynorm",
+                   help="comma list of FFN activations")
     p.add_argument("--widths", default=DEFAULTS["widths"], help="comma list of hidden widths w")
     p.add_argument("--depth", type=int, default=1, help="number of hidden layers (default 1)")
-    p.add_argument("--order", type=int, default=3, help="PolyReLU/PolyNorm order r (default 3)")
+    p.add_argument("--poly-order", type=int, default=3, help="PolyReLU/PolyNorm order r")
+    p.add_argument("--method", default="varpro", choices=("varpro", "adam"),
+                   help="varpro (default): output layer solved exactly + Levenberg-Marquardt, float64; "
+                        "adam: Adam + L-BFGS (the old baseline)")
+    p.add_argument("--lm-steps", type=int_flag("lm-steps", 0), default=DEFAULTS["lm_steps"],
+                   help="varpro: Levenberg-Marquardt iterations (default 300)")
+    p.add_argument("--ridge", type=float_flag("ridge", 0, 1, above=False), default=DEFAULTS["ridge"],
+                   help="varpro: relative ridge of the output-layer solve, in [0, 1] (default 1e-16)")
+    p.add_argument("--knots", default=DEFAULTS["knots"], choices=("uniform", "chebyshev", "random"),
+                   help="varpro: placement of the units' breakpoints over the data's range")
+    p.add_argument("--polish", type=int_flag("polish", 0), default=DEFAULTS["polish"],
+                   help="varpro: sup-norm polish rounds (IRLS, L^p with p up to 10; default 0)")
     p.add_argument("--steps", type=int, default=DEFAULTS["steps"], help="Adam steps (default 500)")
     p.add_argument("--lbfgs-steps", type=int_flag("lbfgs-steps", 0), default=DEFAULTS["lbfgs_steps"],
                    help="L-BFGS polish iterations")
@@ -39,16 +54,20 @@ def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--eval-every", type=int_flag("eval-every", 1), default=25, help="validation period (steps)")
     p.add_argument("--patience", type=int_flag("patience", 0), default=20,
                    help="validation checks without improvement to stop")
-    p.add_argument("--train-points", type=int, default=DEFAULTS["train_points"])
-    p.add_argument("--val-points", type=int, default=DEFAULTS["val_points"])
-    p.add_argument("--seeds", type=int, default=1, help="seeds per (activation, width) point")
-    p.add_argument("--device", default="cpu", help="cpu, cuda or auto (cuda if available)")
-    p.add_argument("--dtype", default="float64", choices=("float64", "float32"))
+    p.add_argument("--train-points", type=int, default=None,
+                   help="training points (default 2000 for varpro, 1024 for adam)")
+    p.add_argument("--val-points", type=int, default=DEFAULTS["val_points"], help="validation points")
+    p.add_argument("--seeds", type=int, default=None,
+                   help="seeds per (activation, width) point (default 3 for varpro: median and best; 1 for adam)")
+    p.add_argument("--device", default="auto", help="auto (cuda if available), cpu or cuda")
+    p.add_argument("--dtype", default="float64", choices=("float64", "float32"), help="training precision")
     p.add_argument("--threads", type=int, default=1,
                    help="torch CPU threads (default 1: fastest for small widths on a shared machine)")
     p.add_argument("--init", default="random", choices=("random", "construct"),
                    help="construct: train the exact Theorem 3 nets for each N in --grids (before/after errors)")
-    p.add_argument("--construction-n", type=int, default=3, help="order n of the reference construction")
+    p.add_argument("--order", dest="construction_n", type=int, default=3,
+                   help="Sobolev order n of the reference Theorem 3 construction")
+    deprecated_alias(p, "--construction-n", "--order")
     p.add_argument("--grids", default=None,
                    help="grid sizes N of the reference construction (default 4,8,16,32 in d=1; 2,4,8 in d=2)")
     p.add_argument("--out", default=None, help="folder for results.json, sweep.json and the plot")
@@ -65,20 +84,27 @@ def _config(args: argparse.Namespace) -> Any:
     from polyapprox.nn import ACTIVATIONS
     from polyapprox.train.ffn import TrainConfig, resolve_device
     from polyapprox.train.ffn_sweep import SweepConfig
+    from polyapprox.train.varpro import VarProConfig
 
-    for name in ("depth", "order", "steps", "seeds", "train_points", "val_points", "threads", "construction_n"):
+    for name, value in METHOD_DEFAULTS[args.method].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    for name in ("depth", "poly_order", "steps", "seeds", "train_points", "val_points", "threads", "construction_n"):
         v = getattr(args, name)
         if v < (0 if name == "steps" else 1):
-            raise ConfigError(f"{name.replace('_', '-')}: {v} must be >= {0 if name == 'steps' else 1}")
+            flag = "order" if name == "construction_n" else name.replace("_", "-")
+            raise ConfigError(f"{flag}: {v} must be >= {0 if name == 'steps' else 1}")
     if args.dim is not None and args.dim < 1:
         raise ConfigError(f"dim: {args.dim} must be >= 1")
     train = TrainConfig(steps=args.steps, lr=args.lr, lbfgs_steps=args.lbfgs_steps, eval_every=args.eval_every,
                         patience=args.patience, dtype=args.dtype, device=resolve_device(args.device))
-    return SweepConfig(
+    varpro = VarProConfig(steps=args.lm_steps, ridge=args.ridge, init=args.knots, polish=args.polish,
+                          device=train.device)
+    return SweepConfig(method=args.method, varpro=varpro,
         target=args.target, dim=args.dim, activations=tuple(parse_name_list(args.activations, "activations",
                                                                            ACTIVATIONS)),
         widths=tuple(parse_int_list(args.widths, "widths")), seeds=args.seeds, depth=args.depth,
-        order=args.order, n_train=args.train_points, n_val=args.val_points, train=train, init=args.init,
+        order=args.poly_order, n_train=args.train_points, n_val=args.val_points, train=train, init=args.init,
         construction_n=args.construction_n, data=args.data,
         grids=tuple(parse_int_list(args.grids, "grids")) if args.grids else None)
 

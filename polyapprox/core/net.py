@@ -9,14 +9,21 @@ Every number is an exact ``Fraction``; floats are refused (the one sanctioned fl
 ``backends.torch_module.from_torch``). All values are frozen and canonical (sparse entries sorted, no
 stored zeros, trailing zero coefficients stripped), so ``==`` is mathematical equality of the descriptions.
 This module imports neither torch nor sympy.
+
+``Net``'s convenience methods (``net(x)``, ``save``, ``load``, ``describe``, the one-line ``repr``) delegate
+to the modules that own each job (``backends.floats``, ``core.netjson``, ``core.counting``) through the
+lazy public facade ``polyapprox`` (``_api``), so that this module keeps importing none of them (they import
+it) and ``import polyapprox.core.net`` stays free of numpy and scipy.
 """
 
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from polyapprox.errors import NetError
 
@@ -236,9 +243,30 @@ class Layer:
         return all(isinstance(a, Identity) for a in self.activations)
 
 
-@dataclass(frozen=True, slots=True)
+def _api(name: str) -> Any:
+    """A public name of ``polyapprox`` (imported lazily, on first use)."""
+    import polyapprox
+
+    return getattr(polyapprox, name)
+
+
+def _kinds(net: Net) -> str:
+    """'229 polyrelu r<=2, 1 identity': how many units of each activation kind (bounded length)."""
+    acts = [a for layer in net.layers for a in layer.activations]
+    orders = [a.order for a in acts if isinstance(a, PolyReLU)]
+    parts = [f"{len(orders)} polyrelu r<={max(orders)}"] if orders else []
+    if len(acts) > len(orders):
+        parts.append(f"{len(acts) - len(orders)} identity")
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
 class Net:
-    """A feed-forward network ``R^in_dim -> R^out_dim``; consecutive layer shapes must chain."""
+    """A feed-forward network ``R^in_dim -> R^out_dim``; consecutive layer shapes must chain.
+
+    ``repr(net)`` is a one-line summary; ``net.describe()`` is the full description; ``net(x)`` evaluates
+    in float64; ``net.save(path)`` / ``Net.load(path)`` write and read the JSON format (``core.netjson``).
+    """
 
     in_dim: int
     layers: tuple[Layer, ...]
@@ -261,3 +289,27 @@ class Net:
     @property
     def out_dim(self) -> int:
         return self.layers[-1].out_dim
+
+    def __repr__(self) -> str:
+        c = _api("count_params")(self)
+        return (f"Net(in={self.in_dim}, out={self.out_dim}, depth={c.depth}, width={c.width}, "
+                f"params={c.params}, units: {_kinds(self)})")
+
+    def describe(self) -> str:
+        """The full description: every layer's weight, bias and activations (can be very long)."""
+        fields = ", ".join(f"Layer(weight={layer.weight!r}, bias={layer.bias!r}, activations={layer.activations!r})"
+                           for layer in self.layers)
+        return f"Net(in_dim={self.in_dim}, layers=({fields},))"
+
+    def __call__(self, x: Any) -> Any:
+        """``net(x)`` in float64: x of shape (P, in_dim) (or (P,) when in_dim = 1) -> array (P, out_dim)."""
+        return _api("evaluate_float")(self, x)
+
+    def save(self, path: str | os.PathLike[str], layout: str = "auto") -> None:
+        """Write the JSON network file (format v1, atomic); ``layout``: 'auto', 'dense' or 'sparse'."""
+        _api("save_net")(self, path, layout=layout)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Net:
+        """Read a JSON network file (validated; ``NetFormatError`` names the bad field)."""
+        return _api("load_net")(path)

@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import os
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
+from polyapprox.core.inputs import load_json, parse_json
+from polyapprox.core.limits import check
 from polyapprox.core.net import IDENTITY, Activation, Identity, Layer, Net, PolyReLU, SparseMatrix
+from polyapprox.core.rational import format_rational, parse_rational
 from polyapprox.core.results import atomic_write_text
 from polyapprox.errors import NetError, NetFormatError
 
@@ -72,19 +74,25 @@ def save(net: Net, path: str | os.PathLike[str], layout: str = "auto") -> None:
 # ---------------------------------------------------------------- reading
 
 
+def _shown(v: Any) -> str:
+    """A JSON value quoted for a message: at most 60 characters."""
+    text = json.dumps(v) if not isinstance(v, int) else format_rational(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _rational(v: Any, where: str) -> Fraction:
     if isinstance(v, bool) or not isinstance(v, (str, int)):
-        raise NetFormatError(f"{where}: not a rational: {json.dumps(v)} (numbers are strings such as \"-1/4\")")
-    try:
-        return Fraction(v.strip() if isinstance(v, str) else v)
-    except (ValueError, ZeroDivisionError):
-        raise NetFormatError(f'{where}: not a rational: "{v}"') from None
+        raise NetFormatError(f'{where}: not a rational: {_shown(v)} (numbers are strings such as "-1/4")')
+    if isinstance(v, int):
+        return Fraction(v)  # digits already bounded while parsing the JSON
+    return parse_rational(v, where, NetFormatError)
 
 
-def _int(v: Any, where: str, minimum: int = 0) -> int:
+def _int(v: Any, where: str, minimum: int = 0, limit: str | None = None) -> int:
+    """A JSON integer >= ``minimum``, within the named limit (``dim``, ``layers``, ...) when given."""
     if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-        raise NetFormatError(f"{where}: expected an integer >= {minimum}, got {json.dumps(v)}")
-    return v
+        raise NetFormatError(f"{where}: expected an integer >= {minimum}, got {_shown(v)}")
+    return check(limit, v, where) if limit else v
 
 
 def _list(v: Any, where: str) -> list[Any]:
@@ -95,7 +103,7 @@ def _list(v: Any, where: str) -> list[Any]:
 
 def _activation(v: Any, where: str) -> Activation:
     if not isinstance(v, dict) or "kind" not in v:
-        raise NetFormatError(f'{where}: expected {{"kind": ...}}, got {json.dumps(v)[:60]}')
+        raise NetFormatError(f'{where}: expected {{"kind": ...}}, got {_shown(v)}')
     kind = v["kind"]
     if kind == "identity":
         return IDENTITY
@@ -103,23 +111,26 @@ def _activation(v: Any, where: str) -> Activation:
         coeffs = _list(v.get("coeffs"), f"{where}.coeffs")
         if not coeffs:
             raise NetFormatError(f"{where}.coeffs: empty")
+        check("power", len(coeffs) - 1, f"{where}.coeffs: order")
         return PolyReLU(tuple(_rational(c, f"{where}.coeffs[{i}]") for i, c in enumerate(coeffs)))
-    raise NetFormatError(f"{where}.kind: unknown activation {json.dumps(kind)} (identity or polyrelu)")
+    raise NetFormatError(f"{where}.kind: unknown activation {_shown(kind)} (identity or polyrelu)")
 
 
 def _weight(v: Any, where: str, cols: int) -> SparseMatrix:
     if isinstance(v, dict):
         shape = _list(v.get("shape"), f"{where}.shape")
         if len(shape) != 2:
-            raise NetFormatError(f"{where}.shape: expected [rows, cols], got {json.dumps(shape)}")
-        rows, ncols = _int(shape[0], f"{where}.shape[0]"), _int(shape[1], f"{where}.shape[1]")
+            raise NetFormatError(f"{where}.shape: expected [rows, cols], got {_shown(shape)}")
+        rows, ncols = _int(shape[0], f"{where}.shape[0]", 0, "dim"), _int(shape[1], f"{where}.shape[1]", 0, "dim")
         if ncols != cols:
             raise NetFormatError(f"{where}.shape: {ncols} columns, expected {cols} (the previous width)")
         entries, seen = [], set()
-        for k, e in enumerate(_list(v.get("entries"), f"{where}.entries")):
+        entries_json = _list(v.get("entries"), f"{where}.entries")
+        check("nonzeros", len(entries_json), f"{where}.entries: number of entries")
+        for k, e in enumerate(entries_json):
             w = f"{where}.entries[{k}]"
             if not isinstance(e, list) or len(e) != 3:
-                raise NetFormatError(f"{w}: expected [row, col, value], got {json.dumps(e)}")
+                raise NetFormatError(f"{w}: expected [row, col, value], got {_shown(e)}")
             i, j = _int(e[0], f"{w}[0]"), _int(e[1], f"{w}[1]")
             if i >= rows:
                 raise NetFormatError(f"{w}: row {i} out of range ({rows} rows)")
@@ -131,6 +142,8 @@ def _weight(v: Any, where: str, cols: int) -> SparseMatrix:
             entries.append((i, j, _rational(e[2], f"{w}[2]")))
         return SparseMatrix((rows, cols), tuple(entries))
     rows_json = _list(v, where)
+    check("dim", len(rows_json), f"{where}: rows")
+    check("nonzeros", len(rows_json) * cols, f"{where}: entries of the dense weight")
     dense = []
     for i, row in enumerate(rows_json):
         row = _list(row, f"{where}[{i}]")
@@ -148,10 +161,12 @@ def from_json_dict(doc: Any) -> Net:
         raise NetFormatError(f'format: expected "{FORMAT}", got {json.dumps(doc.get("format"))}')
     if doc.get("version") != VERSION:
         raise NetFormatError(f"version: unsupported {json.dumps(doc.get('version'))} (this reader knows 1)")
-    in_dim = _int(doc.get("in_dim"), "in_dim", 1)
-    layers = []
-    width = in_dim
-    for k, lj in enumerate(_list(doc.get("layers"), "layers")):
+    in_dim = _int(doc.get("in_dim"), "in_dim", 1, "dim")
+    layers_json = _list(doc.get("layers"), "layers")
+    check("layers", len(layers_json), "layers: number of layers")
+    layers: list[Layer] = []
+    width, stored = in_dim, 0
+    for k, lj in enumerate(layers_json):
         where = f"layers[{k}]"
         if not isinstance(lj, dict):
             raise NetFormatError(f"{where}: expected an object")
@@ -164,7 +179,8 @@ def from_json_dict(doc: Any) -> Net:
             raise NetFormatError(f"{where}.activations: {len(acts_json)} entries, expected {w.shape[0]}")
         acts = tuple(_activation(a, f"{where}.activations[{i}]") for i, a in enumerate(acts_json))
         layers.append(Layer(w, tuple(bias), acts))
-        width = w.shape[0]
+        width, stored = w.shape[0], stored + w.nnz
+        check("nonzeros", stored, f"{where}: nonzero weights so far")
     if not layers:
         raise NetFormatError("layers: empty (a network needs at least one layer)")
     try:
@@ -173,19 +189,11 @@ def from_json_dict(doc: Any) -> Net:
         raise NetFormatError(str(exc)) from None
 
 
-def loads(text: str) -> Net:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NetFormatError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    return from_json_dict(doc)
+def loads(text: str | bytes) -> Net:
+    """Parse a format-1 document (depth and number sizes bounded before parsing; see ``core.inputs``)."""
+    return from_json_dict(parse_json(text, NetFormatError))
 
 
 def load(path: str | os.PathLike[str]) -> Net:
-    try:
-        text = Path(path).read_text()
-    except FileNotFoundError:
-        raise NetFormatError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NetFormatError(f"{path}: cannot read: {exc}") from None
-    return loads(text)
+    """Read a network file: at most ``file_bytes`` bytes, regular files and FIFOs only (``core.inputs``)."""
+    return from_json_dict(load_json(path, NetFormatError))

@@ -1,9 +1,11 @@
 """Fast PolyNorm / PolyReLU: autograd Functions with closed-form backward, any order r >= 1.
 
-Back ends: a chunked, vectorised torch path (CPU, and CUDA without triton) and a Triton kernel
-(CUDA with ``triton`` importable; ``triton_kernels.py``). Sources: paper Eqs. 2-3 and the official code
-(docs/paper.md §1.2–1.5); the closed-form PolyNorm backward follows the idea of Liger-Kernel PR #901
-(docs/paper.md §1.6), re-derived and checked symbolically in the tests. Tolerances: ``tolerances.py``.
+Back ends: numba kernels (CPU float32/float64, orders <= 5, with numba installed: ``numba_kernels.py``), a
+chunked, vectorised torch path (everything else on CPU, and CUDA without triton) and a Triton kernel (CUDA
+with ``triton`` importable; ``triton_kernels.py``); ``POLYAPPROX_KERNELS`` chooses (``_common.py``). Sources:
+paper Eqs. 2-3 and the official code (docs/paper.md §1.2–1.5); the closed-form PolyNorm backward follows the
+idea of Liger-Kernel PR #901 (docs/paper.md §1.6), re-derived and checked symbolically in the tests.
+Tolerances: ``tolerances.py``.
 """
 
 from polyapprox.kernels._common import triton_available

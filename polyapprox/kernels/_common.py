@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import os
 import warnings
@@ -105,15 +106,31 @@ def triton_available() -> bool:
 #: Input dtypes the Triton kernels handle (float64 on CUDA uses the torch path).
 TRITON_DTYPES = (torch.float16, torch.bfloat16, torch.float32)
 
-#: Environment switch for the back end: ``auto`` (default: Triton for CUDA tensors when triton imports,
-#: the chunked torch path otherwise), ``reference`` (plain formula under autograd), ``fused`` (the chunked
-#: torch path everywhere) or ``triton`` (Triton for every float16/bfloat16/float32 tensor, also CPU
-#: tensors under ``TRITON_INTERPRET=1``).
-KERNELS_ENV = "POLYAPPROX_KERNELS"
-BACKENDS = ("auto", "reference", "fused", "triton")
+#: Input dtypes the numba kernels handle (CPU; float16/bfloat16 use the torch path).
+NUMBA_DTYPES = (torch.float32, torch.float64)
 
-#: Set once a Triton launch failed (and was reported by one warning); the torch path is used from then on.
-_TRITON_BROKEN: list[str] = []
+#: Highest order the numba kernels handle (their inner loops have this fixed length; higher orders use
+#: the torch path).
+NUMBA_MAX_ORDER = 5
+
+#: Environment switch for the back end: ``auto`` (default: Triton for CUDA tensors when triton imports,
+#: numba for CPU float32/float64 tensors when numba is installed, the chunked torch path otherwise),
+#: ``reference`` (plain formula under autograd), ``fused`` (the chunked torch path everywhere), ``triton``
+#: (Triton for every float16/bfloat16/float32 tensor, also CPU tensors under ``TRITON_INTERPRET=1``) or
+#: ``numba`` (numba for every CPU float32/float64 tensor; failures raise instead of falling back).
+KERNELS_ENV = "POLYAPPROX_KERNELS"
+BACKENDS = ("auto", "reference", "fused", "triton", "numba")
+
+#: Back ends whose launch failed (name -> first error, reported by one warning); the torch path is used
+#: for them from then on.
+_BROKEN: dict[str, str] = {}
+
+#: The process that loaded the numba kernels: numba's OpenMP pool must not be used in a fork()ed child,
+#: so a child takes the torch path.
+_NUMBA_PID: list[int] = []
+
+#: Names in warnings.
+_LABELS = {"triton": "Triton", "numba": "numba"}
 
 
 def backend_choice() -> str:
@@ -136,29 +153,66 @@ def use_triton(x: torch.Tensor) -> bool:
     """Triton for CUDA float16/bfloat16/float32 tensors when triton is installed (``auto``); for any such
     tensor with ``POLYAPPROX_KERNELS=triton``; never with ``fused`` or after a failed launch."""
     choice = backend_choice()
-    if choice == "fused" or x.dtype not in TRITON_DTYPES or _TRITON_BROKEN:
+    if choice in ("fused", "numba") or x.dtype not in TRITON_DTYPES or "triton" in _BROKEN:
         return False
     return choice == "triton" or (x.is_cuda and triton_available())
 
 
-def run_triton(launch: Callable[[], Any], fallback: Callable[[], Any]) -> Any:
-    """``launch()``; if it raises (triton installed but broken, or a kernel fails to compile) warn once,
-    switch the process to the torch path and return ``fallback()``. ``POLYAPPROX_KERNELS=triton`` re-raises."""
+@functools.cache
+def numba_available() -> bool:
+    """True when the ``numba`` package can be found (not imported here: importing it takes ~0.5 s)."""
+    return importlib.util.find_spec("numba") is not None
+
+
+def use_numba(x: torch.Tensor, order: int) -> bool:
+    """numba for non-empty CPU float32/float64 tensors and orders <= NUMBA_MAX_ORDER when numba is
+    installed (``auto``) or asked for (``numba``); never with ``fused``/``triton``, after a failed launch,
+    or in a fork()ed child."""
+    choice = backend_choice()
+    if choice not in ("auto", "numba") or "numba" in _BROKEN or (_NUMBA_PID and _NUMBA_PID[0] != os.getpid()):
+        return False
+    if x.device.type != "cpu" or x.dtype not in NUMBA_DTYPES or x.numel() == 0 or order > NUMBA_MAX_ORDER:
+        return False
+    return choice == "numba" or numba_available()
+
+
+def run_backend(backend: str, launch: Callable[[], Any], fallback: Callable[[], Any]) -> Any:
+    """``launch()``; if it raises (the package installed but broken, or a kernel fails to compile) warn
+    once, switch the process to the torch path for ``backend`` and return ``fallback()``.
+    ``POLYAPPROX_KERNELS=<backend>`` re-raises."""
     try:
         return launch()
-    except Exception as exc:  # any compile or launch failure means "do not use triton"
-        if backend_choice() == "triton":
+    except Exception as exc:  # any import, compile or launch failure means "do not use this back end"
+        if backend_choice() == backend:
             raise
-        if _TRITON_BROKEN:  # already reported
+        if backend in _BROKEN:  # already reported
             return fallback()
-        _TRITON_BROKEN.append(f"{type(exc).__name__}: {exc}"[:200])
+        _BROKEN[backend] = f"{type(exc).__name__}: {exc}"[:200]
         warnings.warn(
-            f"polyapprox: Triton kernel failed ({_TRITON_BROKEN[0]}); using the torch path from now on "
-            f"(set {KERNELS_ENV}=fused to silence this)",
+            f"polyapprox: {_LABELS[backend]} kernel failed ({_BROKEN[backend]}); using the torch path from now "
+            f"on (set {KERNELS_ENV}=fused to silence this)",
             RuntimeWarning,
             stacklevel=3,
         )
         return fallback()
+
+
+def dispatch(x2d: torch.Tensor, order: int, name: str, args: tuple, torch_path: Callable[..., Any]) -> Any:
+    """``name(*args)`` from ``triton_kernels`` or ``numba_kernels`` when that back end is chosen for ``x2d``
+    and ``order`` (``use_triton``, ``use_numba``), else ``torch_path(*args)``; a failing back end falls back
+    (``run_backend``)."""
+    for backend, chosen in (("triton", use_triton(x2d)), ("numba", use_numba(x2d, order))):
+        if chosen:
+            return run_backend(backend, functools.partial(_launch, backend, name, args), lambda: torch_path(*args))
+    return torch_path(*args)
+
+
+def _launch(backend: str, name: str, args: tuple) -> Any:
+    """Import ``polyapprox.kernels.<backend>_kernels`` and call its ``name(*args)``."""
+    module = importlib.import_module(f"polyapprox.kernels.{backend}_kernels")
+    if backend == "numba" and not _NUMBA_PID:
+        _NUMBA_PID.append(os.getpid())
+    return getattr(module, name)(*args)
 
 
 def on_device(x: torch.Tensor) -> contextlib.AbstractContextManager:

@@ -18,10 +18,12 @@ checked symbolically in ``tests/kernels/test_symbolic_backward.py``), with T_p =
     A(u) = sum_p (p w_p rho_p) u**(p-1),    Q(s) = sum_p (p w_p rho_p**3 T_p / H) s**(p-1),
     dw_p = sum_rows rho_p T_p,    db = sum g.
 
-Only the input x and the per-row statistics (rho_1..rho_r, 1/m) ((rows, r + 1), tiny) are saved. The CPU
-path makes two passes over row chunks of < 32768 elements (2**18 single-threaded; ``_common``): row
-statistics first, then Horner's rule for y (or A and Q for dx), with reused chunk buffers that stay in
-cache and no input-sized temporary. Statistics and intermediates are float32 (float64 for float64 input).
+Only the input x and the per-row statistics (rho_1..rho_r, 1/m) ((rows, r + 1), tiny) are saved. On CPU,
+float32/float64 with orders <= 5 run the numba kernels when numba is installed (``numba_kernels.py``: one pass
+per row each way); otherwise the torch path makes two passes over row chunks of < 32768 elements (2**18
+single-threaded; ``_common``): row statistics first, then Horner's rule for y (or A and Q for dx), with reused
+chunk buffers that stay in cache and no input-sized temporary. Statistics and intermediates are float32
+(float64 for float64 input).
 Output dtype: x's dtype promoted with the bias's, like the official module (``reference.output_dtype``);
 dx has x's dtype. With ``create_graph=True`` the backward is the plain formula's autograd graph
 (``_common.differentiable_grads``), so higher derivatives are exact; inside ``torch.func`` transforms
@@ -37,11 +39,10 @@ from polyapprox.kernels._common import (
     check_params,
     compute_dtype,
     differentiable_grads,
+    dispatch,
     on_device,
     run_chunks,
-    run_triton,
     use_reference,
-    use_triton,
 )
 from polyapprox.kernels.reference import POLYNORM_EPS, output_dtype, polynorm_reference
 
@@ -212,27 +213,15 @@ def polynorm_backward_torch(
 def _forward(
     x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float, out_dtype: torch.dtype
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    def torch_path():
-        return polynorm_forward_torch(x2d, weight, bias, eps, out_dtype)
-
-    if use_triton(x2d):
-        from polyapprox.kernels import triton_kernels
-
-        return run_triton(lambda: triton_kernels.polynorm_forward(x2d, weight, bias, eps, out_dtype), torch_path)
-    return torch_path()
+    args = (x2d, weight, bias, eps, out_dtype)
+    return dispatch(x2d, weight.shape[0], "polynorm_forward", args, polynorm_forward_torch)
 
 
 def _backward(
     x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor, stats: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    def torch_path():
-        return polynorm_backward_torch(x2d, g2d, weight, stats)
-
-    if use_triton(x2d):
-        from polyapprox.kernels import triton_kernels
-
-        return run_triton(lambda: triton_kernels.polynorm_backward(x2d, g2d, weight, stats), torch_path)
-    return torch_path()
+    args = (x2d, g2d, weight, stats)
+    return dispatch(x2d, weight.shape[0], "polynorm_backward", args, polynorm_backward_torch)
 
 
 class PolyNormFunction(torch.autograd.Function):

@@ -7,9 +7,11 @@ with y = ReLU(x) and w_p = weight[r - p],
     dx  = g * sum_p p w_p y**(p-1) * [x > 0],   dw_p = sum g y**p,   db = sum g.
 
 Only x is saved for backward (the official code stores ReLU(x) plus a checkpoint; docs/paper.md §1.5 item 4).
-The CPU path works on row chunks of < 32768 elements (2**18 single-threaded; ``_common``) with reused buffers,
-so no input-sized temporary is allocated; reductions and intermediates are float32 (float64 for float64
-input) whatever the input dtype. Output dtype: x's promoted with the bias's, like the official module;
+On CPU, float32/float64 with orders <= 5 run the numba kernels when numba is installed
+(``numba_kernels.py``); otherwise the torch path works on row chunks of < 32768 elements (2**18
+single-threaded; ``_common``) with reused buffers, so no input-sized temporary is allocated; reductions and
+intermediates are float32 (float64 for float64 input) whatever the input dtype.
+Output dtype: x's promoted with the bias's, like the official module;
 a 0-d x gives shape (1,). ``create_graph=True`` and ``torch.func`` transforms use the plain formula's
 autograd graph (see ``polynorm.py``), so higher derivatives are exact.
 """
@@ -23,11 +25,10 @@ from polyapprox.kernels._common import (
     check_params,
     compute_dtype,
     differentiable_grads,
+    dispatch,
     on_device,
     run_chunks,
-    run_triton,
     use_reference,
-    use_triton,
 )
 from polyapprox.kernels.polynorm import _buffers, _cast_buffer, _chunk
 from polyapprox.kernels.reference import output_dtype, polyrelu_reference
@@ -118,27 +119,15 @@ def polyrelu_backward_torch(
 
 
 def _forward(x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, out_dtype: torch.dtype) -> torch.Tensor:
-    def torch_path():
-        return polyrelu_forward_torch(x2d, weight, bias, out_dtype)
-
-    if use_triton(x2d):
-        from polyapprox.kernels import triton_kernels
-
-        return run_triton(lambda: triton_kernels.polyrelu_forward(x2d, weight, bias, out_dtype), torch_path)
-    return torch_path()
+    args = (x2d, weight, bias, out_dtype)
+    return dispatch(x2d, weight.shape[0], "polyrelu_forward", args, polyrelu_forward_torch)
 
 
 def _backward(
     x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    def torch_path():
-        return polyrelu_backward_torch(x2d, g2d, weight)
-
-    if use_triton(x2d):
-        from polyapprox.kernels import triton_kernels
-
-        return run_triton(lambda: triton_kernels.polyrelu_backward(x2d, g2d, weight), torch_path)
-    return torch_path()
+    args = (x2d, g2d, weight)
+    return dispatch(x2d, weight.shape[0], "polyrelu_backward", args, polyrelu_backward_torch)
 
 
 class PolyReLUFunction(torch.autograd.Function):

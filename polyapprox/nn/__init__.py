@@ -10,8 +10,9 @@ Conventions (pinned by golden tests, see ``tests/nn``):
   L2 norm; ``N_rms(u) = sqrt(H) * u / ||u||_2`` as eps -> 0 (H = last-dim width).
 
 ``impl="auto"`` (default) and ``"fused"`` run the closed-form-backward kernels of ``polyapprox.kernels``
-(Triton on CUDA when installed, a chunked torch path otherwise); ``impl="reference"`` evaluates the plain
-formulas ``polyrelu_reference`` / ``polynorm_reference`` under autograd.
+(Triton on CUDA when installed, numba on CPU when installed, a chunked torch path otherwise);
+``impl="reference"`` evaluates the plain formulas ``polyrelu_reference`` / ``polynorm_reference`` under
+autograd.
 
 These are *modules*; ``polyapprox.core.net.PolyReLU`` is the exact activation *spec* of a ``Net``.
 """

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from polyapprox.core.names import ACTIVATIONS  # the names, torch-free (the CLI reads them there)
 from polyapprox.errors import ConfigError
 from polyapprox.kernels import POLYNORM_EPS, polynorm, polyrelu
 from polyapprox.kernels.reference import polynorm_reference, polyrelu_reference
@@ -111,9 +112,6 @@ class SwiGLU(nn.Module):
         a, b = x.chunk(2, dim=-1)
         return F.silu(a) * b
 
-
-#: Activation names accepted everywhere (CLI, FFN and LM configs).
-ACTIVATIONS = ("relu", "relu2", "gelu", "swiglu", "polyrelu", "polynorm")
 
 
 def make_activation(name: str, order: int = 3, impl: str = "auto") -> nn.Module:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sympy
 
+from polyapprox.core.deadline import check_deadline
+
 
 def _abs_of(u: sympy.Expr) -> sympy.Expr:
     """|u| for an already canonical u, in canonical form."""
@@ -54,7 +56,8 @@ def _fold(op: str, args: list[sympy.Expr]) -> sympy.Expr:
 
 
 def canonical(expr: sympy.Expr) -> sympy.Expr:
-    """The canonical Abs form of ``expr`` (expanded; see module doc)."""
+    """The canonical Abs form of ``expr`` (expanded; see module doc). Checks the current deadline."""
+    check_deadline()
     return reduce_abs_powers(sympy.expand(_rewrite(sympy.sympify(expr))))
 
 

@@ -136,7 +136,7 @@ def as_polynomial(expr: sympy.Expr, syms: Sequence[sympy.Symbol]) -> sympy.Poly:
     except (sympy.PolynomialError, sympy.CoercionFailed, sympy.GeneratorsNeeded) as exc:
         raise ExpressionError(f"{where}: not a polynomial with rational coefficients "
                               f"in {', '.join(map(str, syms))} ({type(exc).__name__})") from None
-    check("degree", int(poly.total_degree()), f"{where}: {LIMITS['degree'].meaning}")
+    check("degree", 0 if poly.is_zero else int(poly.total_degree()), f"{where}: {LIMITS['degree'].meaning}")
     return poly
 
 

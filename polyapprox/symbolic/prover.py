@@ -34,6 +34,7 @@ import sympy
 
 from polyapprox.backends.exact import evaluate_exact
 from polyapprox.backends.sympy_expr import default_symbols, rational, to_sympy
+from polyapprox.core.deadline import DeadlineExceeded, check_deadline, deadline
 from polyapprox.core.net import Net, as_fraction
 from polyapprox.errors import ConfigError, ExpressionError
 from polyapprox.symbolic.absform import canonical
@@ -130,6 +131,13 @@ class _Run:
     def __init__(self, net: Net, exprs: list[sympy.Expr], syms: tuple[sympy.Symbol, ...], start: float,
                  timeout: float | None) -> None:
         self.net, self.exprs, self.syms, self.start, self.timeout = net, exprs, syms, start, timeout
+        self.method = "algebraic"  # the stage running now: named by a timeout certificate
+
+    def timed_out(self, proved: int = 0) -> Certificate:
+        """status unknown: the deadline passed during the current stage."""
+        limit = "the caller's deadline" if self.timeout is None else f"{self.timeout:g} s"
+        cells = f" ({proved} cells proved)" if proved else ""
+        return self.cert("unknown", self.method, regions=proved, detail=f"timeout after {limit}{cells}")
 
     def cert(self, status: str, method: str, **kw: Any) -> Certificate:
         return Certificate(status=status, method=method, seconds=time.perf_counter() - self.start, **kw)
@@ -149,7 +157,7 @@ class _Run:
         exact = isinstance(ev, Fraction)
         note = "" if exact else f"; expr value irrational, gap certified by {EVALF_DIGITS}-digit evalf"
         return self.cert("refuted", method, regions=regions, output=i, net_value=nv,
-                         expr_value=ev if exact else str(ev),
+                         expr_value=ev if exact else _sympy_text(ev),
                          counterexample={s.name: q for s, q in zip(self.syms, point, strict=True)},
                          detail=detail + note)
 
@@ -164,6 +172,14 @@ class _Run:
             if found is not None:
                 return list(point), found
         return None
+
+
+def _sympy_text(e: Any) -> str:
+    """``str(e)``, or a placeholder when one of its integers is too long for Python to print."""
+    try:
+        return str(e)
+    except ValueError:
+        return "<irrational value with an integer too long to print>"
 
 
 def _retry_with_cuts(cell: Any, todo: list[Any]) -> bool:
@@ -201,7 +217,9 @@ def prove_equal(net: Net, expr: Any, symbols: Sequence[sympy.Symbol] | None = No
 
     ``expr``: a sympy expression (a list of them for several outputs) in ``symbols`` (default
     ``default_symbols(net.in_dim)``). ``method``: "auto" (algebraic, then region-wise), "algebraic" or
-    "regionwise". ``timeout`` (seconds) is checked between cells; ``max_regions`` caps the number of cells.
+    "regionwise". ``timeout`` (seconds) is checked between layers of the sympy build, between canonical-form
+    steps and between cells (status "unknown", detail "timeout after T s"; one long sympy call is not
+    interrupted: the CLI runs this in a killable worker); ``max_regions`` caps the number of cells.
     """
     if method not in ("auto", "algebraic", "regionwise"):
         raise ConfigError(f"method: {method!r} (auto, algebraic or regionwise)")
@@ -216,13 +234,23 @@ def prove_equal(net: Net, expr: Any, symbols: Sequence[sympy.Symbol] | None = No
     exprs = [e.xreplace(rename) for e in exprs] if rename else exprs
     dom = _domain(domain, net.in_dim)
     run = _Run(net, exprs, syms, start, timeout)
-    jumps = any(discontinuous(e) for e in exprs)
+    with deadline(timeout):
+        try:
+            return _prove(run, dom, max_regions, method)
+        except DeadlineExceeded:
+            return run.timed_out()
 
+
+def _prove(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: int, method: str) -> Certificate:
+    """Algebraic, then region-wise (see ``prove_equal``)."""
+    net, exprs, syms = run.net, run.exprs, run.syms
+    jumps = any(discontinuous(e) for e in exprs)
     if method == "regionwise":
         return _regionwise(run, dom, max_regions, jumps)
     # 1. algebraic
     diffs: list[sympy.Expr] = []
     for name, form in _algebraic_forms(net, syms, exprs):
+        check_deadline()
         cand = [canonical(n - e) for n, e in zip(form(), exprs, strict=True)]
         diffs = diffs or cand
         if all(dd == 0 for dd in cand):
@@ -262,6 +290,7 @@ def _cells(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: 
            polygons: bool) -> Certificate:
     d = len(run.syms)
     method = "regionwise-1d" if d == 1 else "regionwise-polygon" if polygons else "regionwise-box"
+    run.method = method
     cache: dict[Any, list[AlgNum]] = {}
     todo: list[Any] = [Polygon.box(dom) if polygons and dom is not None else Box(_axes(dom, d))]
     lines: list[tuple[list[Fraction], Fraction]] = [] if dom is None or not polygons else box_edges(dom)
@@ -271,8 +300,10 @@ def _cells(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: 
         [AlgNum(lo), AlgNum(hi)] for lo, hi in dom]
     unknown: list[str] = []
     while todo:
-        if run.timeout is not None and time.perf_counter() - run.start > run.timeout:
-            return run.cert("unknown", method, regions=proved, detail=f"timeout after {proved} cells proved")
+        try:
+            check_deadline()
+        except DeadlineExceeded:
+            return run.timed_out(proved)
         box = todo.pop()
         oracle = Oracle(run.syms, box=box, root_cache=cache)
         try:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -281,7 +281,25 @@ def _hold_norm(n: int, beta: float, c: float) -> float:
     return abs(falling) * max(c, 1 - c) ** (beta - n) / math.factorial(n)
 
 
-TARGETS: dict[str, Target] = _catalogue()
+class _Catalogue(Mapping[str, Target]):
+    """The catalogue as a read-only mapping, built on first use (building it costs ~0.3 s of sympy, which
+    ``import``-ing this module, e.g. for ``polyapprox verify`` or ``--help``, should not pay)."""
+
+    @functools.cached_property
+    def _targets(self) -> dict[str, Target]:
+        return _catalogue()
+
+    def __getitem__(self, name: str) -> Target:
+        return self._targets[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._targets)
+
+    def __len__(self) -> int:
+        return len(self._targets)
+
+
+TARGETS: Mapping[str, Target] = _Catalogue()
 
 
 def shifted_relu(s: int, c: object) -> Target:
@@ -341,5 +359,22 @@ def resolve_target(spec: str, dim: int | None = None, smoothness: Smoothness = A
     if spec.isidentifier() and spec not in {f"x{k + 1}" for k in range(dim or 4)} | {"x", "y", "z"}:
         get_target(spec)  # a bare unknown name: the unknown-target message
     if dim is None:
-        raise ConfigError(f"dim: needed for the expression target {spec!r}")
+        dim = infer_dim(spec)
     return user_target(spec, dim, smoothness)
+
+
+def infer_dim(spec: str) -> int:
+    """The input dimension an expression implies: the largest k of its variables xk, else 1, 2, 3 for x, y, z
+    (``"x1**2 + x3"`` -> 3, ``"x*y"`` -> 2); ConfigError when it names no variable."""
+    import re
+
+    from polyapprox.core.limits import check
+
+    names = set(re.findall(r"(?<![A-Za-z0-9_])(x[0-9]+|[xyz])(?![A-Za-z0-9_])", spec))
+    indexed = [int(n[1:]) for n in names if n[1:]]
+    if indexed:
+        check("dim", max(indexed), "dim: the largest k of the variables xk")
+        return max(indexed)
+    if names:
+        return max("xyz".index(n) for n in names) + 1
+    raise ConfigError(f"dim: the expression target {spec[:60]!r} has no variable x1..xd (or x, y, z); pass --dim")

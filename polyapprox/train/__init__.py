@@ -9,8 +9,7 @@ download), ``lm_train`` (AdamW + cosine loop, exact resume, DDP), ``checkpoint``
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from polyapprox.core.lazy import lazy_exports
 
 _LAZY = {
     "LMConfig": "polyapprox.train.lm",
@@ -33,7 +32,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'polyapprox.train' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports('polyapprox.train', _LAZY, globals())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,9 @@ def load_checkpoint(path: str | os.PathLike[str], weight_bytes: int = 0) -> dict
     check("file_bytes", p.stat().st_size - allowance,
           f"checkpoint {short(p)}: bytes beyond the {allowance} its tensors need")
     try:
-        state = torch.load(p, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about a foreign file's pickle protocol: the error says it
+            warnings.simplefilter("ignore")
+            state = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a corrupt or unsafe file
         raise InvalidDataError(f"checkpoint {short(p)}: unreadable or unsafe ({type(exc).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:

@@ -3,9 +3,9 @@
 Pure: takes the JSON payload of ``Sweep.payload()``, returns a ``matplotlib.figure.Figure`` (no pyplot, no
 global style). Per series: the measured points (one marker per seed), the fitted line over its fit window
 with its slope and the range of its local slopes in the legend (one entry per series, outside the axes).
-Trained and constructed nets are drawn against ONE parameter count, ``params_key`` of every point, whose
-meaning (``convention``) is written on the x axis; the theory slope is a dashed reference line offset below
-the construction's points.
+Trained and constructed nets are drawn against ONE parameter count (the payload's ``size_key``), whose
+meaning (``size_label`` or ``convention``) is written on the x axis; the theory slope is a dashed reference
+line offset below the construction's points.
 """
 
 from __future__ import annotations
@@ -36,39 +36,45 @@ def _fit_line(ax: Any, fit: dict[str, Any], color: Any) -> str:
     return f"slope {fit['slope']:.2f}{rng_txt}"
 
 
-#: the x-axis label without a ``convention``: the sweep payload counts trained nets densely (``params``) and the
-#: construction by nonzero weights + biases (issue 14 unifies them; then pass ``convention``)
+#: the x-axis label for old payloads without ``size_label``: trained nets counted densely (``params``), the
+#: construction by nonzero weights + biases
 MIXED = "trained: dense trainable parameters; construction: nonzero weights + biases (NOT the same count)"
 
 
-def plot_sweep(payload: dict[str, Any], error: str = "sup_error", params_key: str = "params",
-               convention: str | None = None) -> Figure:
-    """Log-log plot of ``error`` (sup_error or l2_error) vs ``params_key`` for every series of ``payload``.
+def _size(payload: dict[str, Any], point: dict[str, Any]) -> Any:
+    """A trained point's size in the payload's one convention (``size_key``; ``params`` for old payloads)."""
+    return point.get(payload.get("size_key") or "params", point["params"])
 
-    ``convention`` names the ONE parameter count (``params_key``) of trained and constructed points and is
-    written on the axis; without it the axis says that the two are counted differently."""
+
+def plot_sweep(payload: dict[str, Any], error: str = "sup_error", convention: str | None = None) -> Figure:
+    """Log-log plot of ``error`` (sup_error or l2_error) vs parameters for every series of ``payload``.
+
+    Trained points are placed by the payload's ``size_key`` and the construction by its ``params`` (nonzero
+    weights + biases); ``convention`` (default: the payload's ``size_label``) names that one count on the
+    axis. An old payload without it is labelled as counting the two differently."""
+    convention = convention or payload.get("size_label")
     fig = Figure(figsize=(10, 4.8), layout="constrained")
     ax = fig.add_subplot(1, 1, 1)
     series = payload.get("activations") or payload.get("construct_trained") or {}
     colors = [f"C{k}" for k in range(10)]
     for k, (name, s) in enumerate(series.items()):
-        pts = [p for p in s["points"] if p.get(params_key) is not None]
+        pts = s["points"]
         color = colors[k % len(colors)]
         label = _fit_line(ax, s["fit"] if error == "sup_error" else s.get("fit_l2", {}), color)
-        ax.plot([p[params_key] for p in pts], [p[error] for p in pts], MARKERS[k % len(MARKERS)], color=color,
+        ax.plot([_size(payload, p) for p in pts], [p[error] for p in pts], MARKERS[k % len(MARKERS)], color=color,
                 mfc="none", label=f"{name}: {label}")
         before = [p for p in pts if "before" in p]
         if before:
-            ax.plot([p[params_key] for p in before], [p["before"][error] for p in before], "x", color=color)
+            ax.plot([_size(payload, p) for p in before], [p["before"][error] for p in before], "x", color=color)
     constr = payload.get("construction") or {}
-    cpts = [p for p in constr.get("points", []) if p.get(params_key) is not None]
+    cpts = [p for p in constr.get("points", []) if p.get("params") is not None]
     if cpts:
         label = _fit_line(ax, constr.get("fit", {}), "k") if error == "sup_error" else ""
-        ax.plot([p[params_key] for p in cpts], [p[error] for p in cpts], "k--o", ms=4,
+        ax.plot([p["params"] for p in cpts], [p[error] for p in cpts], "k--o", ms=4,
                 label=f"Theorem 3 construction ($n={constr.get('n')}$) {label}".rstrip())
         if constr.get("n") and payload.get("dim"):
             theory = -constr["n"] / payload["dim"]  # Theorem 3: e ~ W^(-n/d), offset below the points
-            ws = np.array([p[params_key] for p in cpts], dtype=float)
+            ws = np.array([p["params"] for p in cpts], dtype=float)
             es = np.array([p[error] for p in cpts], dtype=float)
             mid = float(np.exp(np.mean(np.log(ws))))
             anchor = float(np.exp(np.mean(np.log(es) - theory * np.log(ws / mid)))) / 4

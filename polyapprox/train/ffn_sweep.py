@@ -32,10 +32,17 @@ from polyapprox.nn import ACTIVATIONS
 from polyapprox.train import ffn_adapters as adapt
 from polyapprox.train.ffn import Dataset, TrainConfig, load_data_file, numpy_callable, sample_dataset, split_dataset
 from polyapprox.train.ffn import train as train_model
+from polyapprox.train.ffn_keep import keep
 from polyapprox.train.ffn_model import FFN, GATED, init_ffn_, param_counts, plain_param_count
+from polyapprox.train.varpro import VarProConfig, jacobian_bytes, spread_init_, train_varpro
 
 RESULTS_FORMAT = "polyapprox.ffn-sweep"
 RESULTS_NAME = "results.json"
+METHODS = ("varpro", "adam")
+NETS_FOLDER = "nets"
+#: The one size convention of every fit and plot that puts trained and constructed nets together.
+SIZE_KEY = "params_nnz"
+SIZE_LABEL = "nonzero weights + biases (count_params; activation coefficients excluded)"
 #: Construction grid sizes N by dimension: past the pre-asymptotic N = 2 in d = 1, and a few seconds each.
 DEFAULT_GRIDS = {1: (4, 8, 16, 32), 2: (2, 4, 8)}
 
@@ -53,7 +60,11 @@ class SweepConfig:
     order: int = 3  # PolyReLU / PolyNorm order r
     n_train: int = 1024
     n_val: int = 256
-    train: TrainConfig = field(default_factory=TrainConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)  # --method adam
+    # varpro (VarPro + Levenberg-Marquardt; the CLI's default) or adam (Adam + L-BFGS; kept as the library
+    # default so that callers that set only ``train`` -- the reproduce ffn step -- keep their behaviour)
+    method: str = "adam"
+    varpro: VarProConfig = field(default_factory=VarProConfig)
     init: str = "random"  # or "construct"
     construction_n: int = 3  # Theorem 3 smoothness order n of the reference construction
     grids: tuple[int, ...] | None = None  # construction grid sizes N (None: DEFAULT_GRIDS by dimension)
@@ -72,6 +83,10 @@ class SweepConfig:
         self._check_limits()
         if self.init not in ("random", "construct"):
             raise ConfigError(f"init: unknown {self.init!r}; choose from random, construct")
+        if self.method not in METHODS:
+            raise ConfigError(f"method: unknown {self.method!r}; choose from {', '.join(METHODS)}")
+        if self.init == "construct" and self.method == "varpro":
+            raise ConfigError("init: construct trains the exact Theorem 3 net; use it with --method adam")
         if self.init == "construct" and self.data is not None:
             raise ConfigError("init: construct needs a target function, not --data")
 
@@ -93,11 +108,19 @@ class SweepConfig:
     def memory_bytes(self) -> int:
         """A rough estimate of the widest point's memory: activations of all training points kept for the
         backward pass (about order + 4 values per hidden unit, doubled with gated units), and the parameters
-        with their gradient, two Adam moments and L-BFGS's 2 x 50 history vectors."""
+        with their gradient, two Adam moments and L-BFGS's 2 x 50 history vectors (adam), or the projected
+        Jacobian (training points x inner parameters, twice; varpro)."""
         width, item = max(self.widths), 8 if self.train.dtype == "float64" else 4
         gate = 2 if any(a in GATED for a in self.activations) else 1
         per_point = gate * width * self.depth * (self.order + 4)
         params = 2 * plain_param_count(self.dim or 1, width, self.depth)
+        if self.method == "varpro":  # training features, plus the LM Jacobian unless L-BFGS replaces it
+            from polyapprox.core.limits import limit
+
+            inner = plain_param_count(self.dim or 1, width, self.depth) - width - 1 + self.depth * (self.order + 1)
+            inner *= gate
+            jac = jacobian_bytes(self.n_train, inner)
+            return 8 * self.n_train * per_point + (jac if jac <= limit("memory_mb") * 2**20 else 0)
         return item * ((self.n_train + self.n_val) * per_point + 104 * params)
 
     def fingerprint(self) -> dict[str, Any]:
@@ -106,6 +129,7 @@ class SweepConfig:
         for k in ("activations", "widths", "seeds", "grids"):
             d.pop(k)
         d["train"].pop("device")
+        d["varpro"].pop("device")
         return d
 
 
@@ -276,24 +300,50 @@ class Sweep:
             model = _Squeeze(to_torch(net, dtype=torch.float64))
             nnz = count_params(net).params
             before = self._measure(numpy_callable(model), seed)
+        elif c.method == "varpro":
+            model = FFN(data.dim, width, activation, depth=c.depth, order=c.order)
+            spread_init_(model, torch.as_tensor(data.x_train), c.varpro.init, gen)
         else:
             model = init_ffn_(FFN(data.dim, width, activation, depth=c.depth, order=c.order), gen)
-        result = train_model(model, data, c.train, progress=self._report(f"{activation} {width} s{seed}"))
-        m = self._measure(numpy_callable(model, device=c.train.device), seed)
+        label = f"{activation} {width} s{seed}"
+        if c.method == "varpro" and activation != "construct":
+            vres = train_varpro(model, data, c.varpro, progress=self._report(label))
+            trained: dict[str, Any] = {"method": "varpro", **describe_varpro(vres)}
+            seconds = vres.seconds
+        else:
+            result = train_model(model, data, c.train, progress=self._report(label))
+            trained = {"method": "adam", **describe_adam(result)}
+            seconds = result.seconds
+        m, files = self._measure_kept(model, activation, width, seed)
         counts = param_counts(model)
         point: dict[str, Any] = {
             "activation": activation, "width": width, "seed": seed,
             "hidden": getattr(model, "hidden", width), "params": counts.params,
             "params_nnz": counts.params_nnz if activation != "construct" else nnz,
-            "coefficients": counts.coefficients,
-            "train_loss": result.train_loss, "val_loss": result.val_loss, "init_val_loss": result.init_val_loss,
+            "coefficients": counts.coefficients, **trained,
             "sup_error": m["sup_error"], "l2_error": m["l2_error"], "measured": _how(m),
-            "adam_steps": result.adam_steps, "lbfgs_steps": result.lbfgs_steps, "best_phase": result.best_phase,
-            "seconds": round(result.seconds, 3),
+            "seconds": round(seconds, 3), **({"files": files} if files else {}),
         }
         if before is not None:
             point["before"] = {"sup_error": before["sup_error"], "l2_error": before["l2_error"]}
         return point
+
+    def _measure_kept(self, model: torch.nn.Module, activation: str, width: int,
+                      seed: int) -> tuple[dict[str, Any], dict[str, str]]:
+        """Save the trained model under ``out/nets`` (if ``out``) and measure it: the exact ``Net`` read back
+        from its saved JSON for relu / relu2 / polyrelu on a target, the float64 module otherwise."""
+        folder = None if self.out is None else self.out / NETS_FOLDER
+        net, files = keep(model, activation, folder, f"{activation}_w{width}_s{seed}")
+        if net is not None and self.config.data is None:
+            m = adapt.measure_net(net, self.target)
+            m["how"] = {**(m.get("how") or {}), "model": "exact Net (from_torch)" + (" read back from its saved JSON"
+                                                                                    if files else "")}
+            return m, files
+        return self._measure(numpy_callable(model, device=self._device), seed), files
+
+    @property
+    def _device(self) -> str:
+        return self.config.varpro.device if self.config.method == "varpro" else self.config.train.device
 
     def _construction_point(self, n_grid: int) -> dict[str, Any]:
         from polyapprox.core.counting import count_params
@@ -316,14 +366,17 @@ class Sweep:
                 groups.setdefault(key[0], []).append(self.runs[key])
         series = {}
         for act, pts in groups.items():
-            series[act] = {"points": pts,
-                           "fit": adapt.fit([p["params"] for p in pts], [p["sup_error"] for p in pts]),
-                           "fit_l2": adapt.fit([p["params"] for p in pts], [p["l2_error"] for p in pts])}
+            seeds = seed_summary(pts)
+            series[act] = {"points": pts, "seeds": seeds,
+                           "fit": adapt.fit([s["size"] for s in seeds], [s["median_sup"] for s in seeds]),
+                           "fit_best": adapt.fit([s["size"] for s in seeds], [s["best_sup"] for s in seeds]),
+                           "fit_l2": adapt.fit([size(p) for p in pts], [p["l2_error"] for p in pts])}
         out: dict[str, Any] = {
             "target": self._target_info(), "dim": self.dim,
             "config": _jsonable(dataclasses.asdict(c)),
             "params_convention": "params = all trainable parameters (weights, biases, activation coefficients); "
                                  "params_nnz = nonzero weights + biases (count_params convention)",
+            "size_key": SIZE_KEY, "size_label": SIZE_LABEL,
             "activations" if c.init == "random" else "construct_trained": series,
         }
         if c.data is None:
@@ -341,6 +394,33 @@ class Sweep:
         s = getattr(t, "smoothness", None)
         return {"name": getattr(t, "name", self.config.target), "dim": t.dim,
                 "smoothness": s if not isinstance(s, float) or math.isfinite(s) else str(s)}
+
+
+def size(point: dict[str, Any]) -> int:
+    """The size of a trained point in the one convention of fits and plots (``SIZE_KEY``)."""
+    return int(point.get(SIZE_KEY, point["params"]))
+
+
+def seed_summary(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per width: the median and best sup error over seeds, and their number."""
+    by_width: dict[int, list[dict[str, Any]]] = {}
+    for p in points:
+        by_width.setdefault(int(p["width"]), []).append(p)
+    return [{"width": w, "size": size(ps[0]), "seeds": len(ps),
+             "median_sup": float(np.median([p["sup_error"] for p in ps])),
+             "best_sup": float(min(p["sup_error"] for p in ps))} for w, ps in sorted(by_width.items())]
+
+
+def describe_varpro(result: Any) -> dict[str, Any]:
+    from polyapprox.train.varpro import describe
+
+    return describe(result)
+
+
+def describe_adam(result: Any) -> dict[str, Any]:
+    from polyapprox.train.ffn import describe
+
+    return describe(result)
 
 
 def _how(m: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from polyapprox.core.names import LM_SIZES
 from polyapprox.errors import ConfigError
 from polyapprox.nn.activations import ACTIVATIONS, PolyNorm, PolyReLU, make_activation
 
@@ -81,14 +82,8 @@ class LMConfig:
         return asdict(self)
 
 
-#: Size presets: (d_model, n_layer, n_head, context). tiny runs on a CPU in seconds; large is ~113M params.
-SIZES: dict[str, tuple[int, int, int, int]] = {
-    "tiny": (64, 2, 4, 64),
-    "small": (128, 4, 4, 128),
-    "medium": (256, 6, 8, 256),
-    "base": (512, 8, 8, 512),
-    "large": (768, 16, 12, 1024),
-}
+#: Size presets: (d_model, n_layer, n_head, context) (defined torch-free in ``core.names`` for the CLI).
+SIZES = LM_SIZES
 
 
 def lm_config(size: str, activation: str, **overrides: object) -> LMConfig:

@@ -13,7 +13,7 @@ from polyapprox.core.counting import count_params
 
 def test_rates_json_and_outputs(tmp_path, capsys) -> None:
     out = tmp_path / "run"
-    code = main(["rates", "--target", "sin1", "--order", "1", "--sizes", "8,16,32,64", "--out", str(out), "--json"])
+    code = main(["rates", "--target", "sin1", "--order", "1", "--grids", "8,16,32,64", "--out", str(out), "--json"])
     assert code == 0
     doc = json.loads(capsys.readouterr().out)
     assert {"target", "dim", "order", "method", "theory_slope", "points", "fit"} <= set(doc)
@@ -39,7 +39,7 @@ def test_rates_json_and_outputs(tmp_path, capsys) -> None:
 
 
 def test_expression_target(capsys) -> None:
-    assert main(["rates", "--target", "x*y", "--dim", "2", "--order", "1", "--sizes", "2,3", "--json"]) == 0
+    assert main(["rates", "--target", "x*y", "--dim", "2", "--order", "1", "--grids", "2,3", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["dim"] == 2 and doc["fit"]["window"]  # 2 points: fit reported, not asymptotic
     assert doc["points"][0]["sup_error"] > 0
@@ -51,7 +51,7 @@ def test_expression_target(capsys) -> None:
     (["rates", "--target", "nosuch", "--order", "2"], "unknown 'nosuch'"),
     (["rates", "--target", "x1 +* 2", "--dim", "1", "--order", "2"], "cannot parse"),
     (["rates", "--target", "sin1", "--order", "2", "--method", "tanh"], "unknown 'tanh'"),
-    (["rates", "--target", "sin1", "--order", "2", "--sizes", "4,x"], "sizes"),
+    (["rates", "--target", "sin1", "--order", "2", "--grids", "4,x"], "grids"),
 ], ids=["order0", "dim-mismatch", "unknown", "malformed", "method", "sizes"])
 def test_bad_input_exit_2_one_line(argv, msg, capsys) -> None:
     assert main(argv) == 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import pathlib
+import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +28,7 @@ from polyapprox.train.checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_VERSION
 
 from .conftest import assert_refused, run_cli
 
-TINY = ["--activations", "relu", "--sizes", "tiny", "--steps", "4", "--batch-size", "2"]
+TINY = ["--activations", "relu", "--models", "tiny", "--steps", "4", "--batch-size", "2"]
 CKPT = Path("runs") / "tiny-relu" / "checkpoint.pt"
 
 
@@ -89,9 +90,15 @@ def _assert_refused_in_process(out: Path, text: Path, capsys: pytest.CaptureFixt
 # ---------------------------------------------------------------------------------- real processes, canary
 
 
-def test_pickle_payload_does_not_run_on_train_lm_resume(tmp_path: Path, text: Path) -> None:
+@pytest.mark.parametrize("raw_pickle", [False, True], ids=["torch.save", "pickle.dump"])
+def test_pickle_payload_does_not_run_on_train_lm_resume(tmp_path: Path, text: Path, raw_pickle: bool) -> None:
+    """Also a plain pickle.dump file (protocol 4, which makes torch warn): still exactly one stderr line."""
     canary = tmp_path / "canary"
-    _malicious(tmp_path / "out" / CKPT, canary)
+    if raw_pickle:
+        (tmp_path / "out" / CKPT).parent.mkdir(parents=True)
+        (tmp_path / "out" / CKPT).write_bytes(pickle.dumps(Payload(canary), protocol=4))
+    else:
+        _malicious(tmp_path / "out" / CKPT, canary)
     out = run_cli(["train", "lm", *TINY, "--data", str(text), "--out", "out", "--resume"], tmp_path)
     assert_refused(out, allowed=("lock",))
     assert "unreadable or unsafe" in out.stderr

@@ -137,7 +137,7 @@ def test_cli_refusals_are_one_line(capsys, net_file: Path, verb: str) -> None:
         elif verb == "check":
             result = _main(capsys, "check", str(net_file), "--equals", text, "--vars", "x,y")
         else:
-            result = _main(capsys, "rates", "--target", text, "--dim", "2", "--order", "2", "--sizes", "2")
+            result = _main(capsys, "rates", "--target", text, "--dim", "2", "--order", "2", "--grids", "2")
         assert time.monotonic() - start < PARSE_SECONDS * 2, (verb, text[:40])
         _one_line_refusal(*result)
 

@@ -22,7 +22,7 @@ from polyapprox.core.results import atomic_write_text
 
 from .conftest import ROOT, Outcome, assert_refused, run_cli
 
-RATES = ["rates", "--target", "sin1", "--order", "1", "--sizes", "2,4"]
+RATES = ["rates", "--target", "sin1", "--order", "1", "--grids", "2,4"]
 CONSTRUCT = ["construct", "relu"]
 
 
@@ -144,7 +144,7 @@ def test_two_concurrent_runs_lose_nothing(tmp_path: Path) -> None:
     deadline = time.time() + 20
     while not (out / outdir.LOCK_NAME).exists() and time.time() < deadline:
         time.sleep(0.02)
-    second = run_cli(["rates", "--target", "exp1", "--order", "2", "--sizes", "2", "--out", str(out), "--force"],
+    second = run_cli(["rates", "--target", "exp1", "--order", "2", "--grids", "2", "--out", str(out), "--force"],
                      tmp_path)
     _, err = first.communicate(timeout=60)
     assert first.returncode == 0, err[-2000:]
@@ -181,10 +181,10 @@ def test_finished_folder_is_not_overwritten_without_force(tmp_path: Path,
     out = tmp_path / "d"
     assert _inproc(capsys, *RATES, "--out", str(out)).code == 0
     before = _snapshot(out)
-    refused = _inproc(capsys, "rates", "--target", "exp1", "--order", "1", "--sizes", "2", "--out", str(out))
+    refused = _inproc(capsys, "rates", "--target", "exp1", "--order", "1", "--grids", "2", "--out", str(out))
     assert_refused(refused)
     assert "--force" in refused.stderr and _snapshot(out) == before
-    assert _inproc(capsys, "rates", "--target", "exp1", "--order", "1", "--sizes", "2", "--out", str(out),
+    assert _inproc(capsys, "rates", "--target", "exp1", "--order", "1", "--grids", "2", "--out", str(out),
                    "--force").code == 0
     assert sorted(p.name for p in out.glob("net_*")) == ["net_N2.json"]  # N=4 of the old run removed
     # the training verbs and reproduce: a folder holding results is refused before any work
@@ -216,7 +216,7 @@ def test_failed_rerun_leaves_the_old_sweep_whole(failure: object, tmp_path: Path
         return real(cfg, N, progress)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sweeps, "measure_point", fail_at_4)
-    rerun = _inproc(capsys, "rates", "--target", "exp1", "--order", "1", "--sizes", "2,4", "--out", str(out),
+    rerun = _inproc(capsys, "rates", "--target", "exp1", "--order", "1", "--grids", "2,4", "--out", str(out),
                     "--force")
     assert rerun.code == (130 if failure is KeyboardInterrupt else 2)  # stderr also holds the progress lines
     assert rerun.stderr.splitlines()[-1] in ("polyapprox: interrupted", "polyapprox: error: half-way")

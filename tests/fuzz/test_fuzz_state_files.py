@@ -79,7 +79,7 @@ def _check(out: Outcome, harmless_ok: bool) -> None:
 @pytest.fixture(scope="module")
 def rates_doc(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("rates") / "d"
-    assert _run(["rates", "--target", "sin1", "--order", "1", "--sizes", "2,4,8", "--out", str(out)]).code == 0
+    assert _run(["rates", "--target", "sin1", "--order", "1", "--grids", "2,4,8", "--out", str(out)]).code == 0
     return json.loads((out / "results.json").read_text())
 
 
@@ -134,7 +134,7 @@ def test_train_lm_resume_tampered(data: st.DataObject) -> None:
     """--data names a missing file: a file that passes the check is then refused for the data (never trains)."""
     def setup(tmp: Path, text: str) -> list[str]:
         _write(tmp / "d" / "results.json", text)
-        return ["train", "lm", "--activations", "relu", "--sizes", "tiny", "--steps", "1", "--device", "cpu",
+        return ["train", "lm", "--activations", "relu", "--models", "tiny", "--steps", "1", "--device", "cpu",
                 "--data", str(tmp / "missing.txt"), "--out", str(tmp / "d"), "--resume"]
     _site(setup, lambda: LM_DOC, False, data)
 

@@ -14,7 +14,7 @@ import torch
 
 from polyapprox.cli.main import main
 
-LM = ["train", "lm", "--activations", "relu", "--sizes", "tiny", "--steps", "4", "--batch-size", "2"]
+LM = ["train", "lm", "--activations", "relu", "--models", "tiny", "--steps", "4", "--batch-size", "2"]
 FFN = ["train", "ffn", "--target", "sin1", "--activations", "relu", "--widths", "4", "--steps", "2",
        "--lbfgs-steps", "0", "--train-points", "32", "--val-points", "16", "--quiet"]
 
@@ -23,7 +23,7 @@ BAD_LM: dict[str, list[str]] = {
     "lr-text": ["--lr", "fast"], "lr-overflow": ["--lr", "1e999"], "lr-empty": ["--lr", ""],
     "steps-zero": ["--steps", "0"], "steps-text": ["--steps", "1e3"], "batch-neg": ["--batch-size", "-3"],
     "batch-huge": ["--batch-size", "1000000000"], "batch-10e30": ["--batch-size", "1" + "0" * 30],
-    "seed-neg": ["--seed", "-1"], "seed-2^64": ["--seed", str(2**64)], "size-unknown": ["--sizes", "huge"],
+    "seed-neg": ["--seed", "-1"], "seed-2^64": ["--seed", str(2**64)], "size-unknown": ["--models", "huge"],
     "data-dev-zero": ["--data", "/dev/zero"], "data-missing": ["--data", "no/such/file"],
 }
 
@@ -35,7 +35,7 @@ BAD_FFN: dict[str, list[str]] = {
     "points-huge": ["--train-points", "1000000000"], "dim-huge": ["--target", "x1*x2", "--dim", "1000000000"],
     "depth-huge": ["--depth", "1000000"], "order-huge": ["--order", "1000000"],
     "grids-huge": ["--init", "construct", "--grids", "1000000000"],
-    "construction-n-huge": ["--init", "construct", "--construction-n", "100000"],
+    "construction-n-huge": ["--init", "construct", "--order", "100000"],
     "steps-neg": ["--steps", "-1"], "seeds-zero": ["--seeds", "0"], "eval-zero": ["--eval-every", "0"],
     "data-dev-zero": ["--data", "/dev/zero"],
 }
@@ -113,9 +113,9 @@ def test_ffn_bad_data_files(tmp_path: Path, capsys: pytest.CaptureFixture[str],
         z.writestr("x.npy", b"\x00" * (8 * 2**20))  # 8 MB unpacked from a few kB
     (tmp_path / "garbage.npz").write_bytes(b"PK\x03\x04 not really a zip")
     (tmp_path / "big.csv").write_text("1,2\n" * 300_000)  # ~1.2 MB
-    monkeypatch.setenv("POLYAPPROX_MAX_MEMORY_MB", "6")  # the sweep itself needs ~5 MB
+    monkeypatch.setenv("POLYAPPROX_MAX_MEMORY_MB", "6")  # the adam sweep itself needs ~5 MB (varpro's ~11 MB)
     monkeypatch.setenv("POLYAPPROX_MAX_FILE_BYTES", str(2**20))
     for name, expect in (("objects.npz", "cannot read"), ("nan.npz", "nan"), ("bomb.npz", "MAX_MEMORY_MB"),
                          ("garbage.npz", "not an .npz"), ("big.csv", "MAX_FILE_BYTES")):
-        line = _refused(capsys, tmp_path, [*FFN[:2], "--data", str(tmp_path / name), "--quiet"])
+        line = _refused(capsys, tmp_path, [*FFN[:2], "--method", "adam", "--data", str(tmp_path / name), "--quiet"])
         assert expect in line, (name, line)

@@ -76,7 +76,7 @@ def test_theorem3_rule_needs_both_enclosure_ends_and_trend() -> None:
 def test_one_row_per_theorem3_fit_each_with_its_command() -> None:
     rows = [c for c in compute_claims({}) if c.claim.startswith("Theorem 3, ")]
     assert len(rows) == 8 and len({c.command for c in rows}) == 8
-    assert all(c.command.startswith("polyapprox rates --target ") and "--sizes" in c.command for c in rows)
+    assert all(c.command.startswith("polyapprox rates --target ") and "--grids" in c.command for c in rows)
 
 
 def _relu_rows(verdicts: list[str]) -> dict:

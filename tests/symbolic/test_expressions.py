@@ -202,3 +202,14 @@ def test_size_bounds_the_expansion(expr: sympy.Expr) -> None:
     assert len(poly.terms()) <= size.terms
     for c in poly.coeffs():
         assert _digits(c.p) <= size.num and (c.q == 1 or _digits(c.q) <= size.den), (c, size)
+
+
+def test_zero_and_constant_polynomials_pass_the_degree_limit() -> None:
+    """The zero polynomial has total degree -oo in sympy; the degree check must not choke on it."""
+    import sympy as sp
+
+    from polyapprox.symbolic.expressions import as_polynomial
+
+    x = sp.Symbol("x", real=True)
+    assert as_polynomial(sp.Integer(0), (x,)).is_zero
+    assert as_polynomial(sp.Rational(3, 2), (x,)).total_degree() == 0

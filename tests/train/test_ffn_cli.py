@@ -12,7 +12,8 @@ from polyapprox.cli import main
 from polyapprox.core.results import read_json, write_json
 from polyapprox.train import ffn_sweep
 
-TINY = ["train", "ffn", "--target", "sin1", "--activations", "relu,polyrelu", "--widths", "2,4", "--steps", "20",
+TINY = ["train", "ffn", "--method", "adam", "--target", "sin1", "--activations", "relu,polyrelu", "--widths", "2,4",
+        "--steps", "20",
         "--lbfgs-steps", "5", "--eval-every", "5", "--train-points", "64", "--val-points", "32",
         "--grids", "2,4", "--quiet", "--json"]
 

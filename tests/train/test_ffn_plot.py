@@ -35,8 +35,8 @@ def test_plot_has_log_axes_series_and_the_fitted_slope():
     theory = next(ln for ln in ax.lines if ln.get_gid() == "theory")
     assert np.all(np.asarray(theory.get_ydata()) < np.array([0.5, 0.06]))  # offset below, not on a point
     assert "NOT the same count" in ax.get_xlabel()  # no convention declared: the axis says the counts differ
-    one = plot_sweep(_payload(), convention="dense trainable parameters").axes[0].get_xlabel()
-    assert "dense trainable parameters, trained and constructed alike" in one
+    one = plot_sweep({**_payload(), "size_label": "nonzero weights + biases"}).axes[0].get_xlabel()
+    assert "nonzero weights + biases, trained and constructed alike" in one
     assert r"\sin(2\pi x)" in ax.get_title()
     fitted = ax.lines[0]  # the fit line is drawn first
     x, y = (np.asarray(v, dtype=float) for v in fitted.get_data())

@@ -8,7 +8,7 @@ import pytest
 
 from polyapprox.cli import main
 
-QUICK = ["--steps", "4", "--batch-size", "4", "--sizes", "tiny"]
+QUICK = ["--steps", "4", "--batch-size", "4", "--models", "tiny"]
 
 
 def _run(capsys, *argv):
@@ -90,7 +90,7 @@ def test_resume_skips_finished_runs_and_refuses_other_config(capsys, tmp_path, t
     ("argv", "message"),
     [
         (["--activations", "tanh"], "--activations: unknown 'tanh'"),
-        (["--sizes", "huge"], "--sizes: unknown 'huge'"),
+        (["--models", "huge"], "--models: unknown 'huge'"),
         (["--steps", "0"], "--steps: 0 must be >= 1"),
         (["--device", "tpu"], "device: unknown 'tpu'"),
     ],

@@ -25,7 +25,7 @@ from polyapprox.cli import main
 # 4.8e-7 in losses (~2 ulp of 2.0-5.5), 1.2e-7 in parameters; 1e-5 leaves ~20x headroom for other BLAS builds,
 # while the losses themselves change by ~0.1 per step, so a wrong batch split fails it.
 DDP_ATOL = 1e-5
-ARGS = ["train", "lm", "--activations", "polynorm", "--sizes", "tiny", "--steps", "4", "--device", "cpu"]
+ARGS = ["train", "lm", "--activations", "polynorm", "--models", "tiny", "--steps", "4", "--device", "cpu"]
 
 
 def _free_port() -> int:

@@ -1,0 +1,365 @@
+"""Certified enclosures [lower, upper] of sup_{x in box} |net(x) - f(x)| in ball arithmetic (python-flint arb).
+
+The domain is cut into *pieces* on which the net is one analytic formula (``Piece.model``, a function of
+arb / arb_series coordinates): the sub-cells of the 3N-grid for the Theorem 3 net (``sobolev_pieces``; the
+trapezoid partition of unity is polynomial there, so net - f is a polynomial minus an analytic function),
+the exact linear pieces of a 1-input ReLU net (``linear_pieces``, from ``pieces.propagate``), or the whole
+domain for a generic net (``net_piece``: interval evaluation of the net, no derivative).
+
+On a box B with centre c and half-widths r, g = model - f is bounded by (all terms arb balls, upper ends):
+
+* d = 1:  |g(x)| <= sum_{k<K} |g^(k)(c)| r^k / k! + |g^(K)(B)| r^K / K!   (Taylor with Lagrange remainder,
+  arb_series; K = ``taylor_order``, 2 by default; K = n + 1 for the Theorem 3 net makes the remainder of
+  its degree-n polynomial vanish, so a net equal to its target encloses to [0, ~2^-90]);
+* d >= 2: |g(x)| <= |g(c)| + sum_k |d_k g(c)| r_k + (1/2) sum_jk |H_jk(B)| r_j r_k  (Taylor, second order; H_kk
+  and H_jk from directional arb_series along e_k and e_j + e_k);
+* generic nets (``net_piece``): the same Taylor forms, arb_series carried through the net, on boxes where
+  no ReLU argument changes sign; on the others the first-order mean-value form |g(c)| + sum_k |d_k g(B)| r_k
+  with the ReLU's generalised derivative [0, 1] (g is Lipschitz: Lebourg's mean value theorem).
+
+``enclose`` keeps a max-heap of boxes by upper bound and bisects the worst one (widest side) until
+upper <= ratio * lower or the evaluation budget is spent. ``lower`` is the largest |g| found at a box
+centre or probe point: a ball enclosing the exact value of the exact net minus f there, so it is a true
+lower bound of the sup; ``upper`` bounds |g| on every box still in the heap, hence on the whole domain.
+
+What is bounded: the *exact* network (rational weights, exact arithmetic) against f. The float64 rounding
+of evaluating it is measured separately (``measure.float_floor``) and bounded rigorously at sampled points by
+``backends.errorbound``; the Theorem 3 pieces use the closed form sum_m phi_m P_m, proven equal to the net
+by ``verify_sobolev`` for every coefficient table.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from polyapprox.backends.arbnet import Straddle, arb_of, working_precision
+from polyapprox.errors import ConfigError
+
+ArbFn = Callable[[Sequence[Any]], Any]
+Box = tuple[tuple[Fraction, ...], tuple[Fraction, ...]]
+
+#: working precision of the enclosure (bits): errors down to ~1e-20 relative to f are resolved
+PREC = 96
+#: an upper bound below this counts as converged (a net equal to its target up to far below float64 rounding)
+ATOL = 2.0 ** -70
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A box [lo, hi] of the domain and the net there as one formula of arb / arb_series coordinates.
+
+    ``smooth``: the formula is analytic on a neighbourhood of the box (Taylor bounds apply); else only
+    interval evaluation is used."""
+
+    lo: tuple[Fraction, ...]
+    hi: tuple[Fraction, ...]
+    model: ArbFn
+    smooth: bool = True
+
+
+@dataclass(frozen=True)
+class Enclosure:
+    """sup |net - f| lies in [lower, upper] (floats rounded outward); ``argmax`` is where lower was found."""
+
+    lower: float
+    upper: float
+    argmax: tuple[float, ...]
+    converged: bool
+    boxes: int
+    evaluations: int
+    seconds: float
+    method: str
+    how: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        return self.upper / self.lower if self.lower > 0 else math.inf
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["ratio"] = self.ratio if math.isfinite(self.ratio) else None
+        return out
+
+
+def _down(v: Any) -> float:
+    """A float <= the lower end of the ball v."""
+    return math.nextafter(float(v.lower()), -math.inf)
+
+
+def _up(v: Any) -> float:
+    """A float >= the upper end of the ball v."""
+    return math.nextafter(float(v.upper()), math.inf)
+
+
+def _ball(lo: Fraction, hi: Fraction) -> Any:
+    """An arb ball containing [lo, hi]."""
+    from flint import arb
+
+    mid = arb_of((lo + hi) / 2)
+    return arb(mid.mid(), arb_of((hi - lo) / 2).upper() + mid.rad())
+
+
+class _Bounder:
+    """Upper and lower bounds of |model - f| on boxes (see module docstring); counts evaluations."""
+
+    def __init__(self, f: ArbFn, d: int, order: int = 2) -> None:
+        self.f, self.d, self.order, self.evaluations = f, d, order, 0
+
+    def g(self, piece: Piece, xs: Sequence[Any]) -> Any:
+        """net - f at ``xs``; a series whenever some coordinate is one (a function constant along the series'
+        direction, e.g. a target without y in d = 3, returns a plain ball: promote it)."""
+        from flint import arb_series
+
+        self.evaluations += 1
+        out = piece.model(xs) - self.f(xs)
+        prec = next((x.prec for x in xs if isinstance(x, arb_series)), None)
+        return arb_series([out], prec=prec) if prec is not None and not isinstance(out, arb_series) else out
+
+    def at(self, piece: Piece, point: Sequence[Fraction]) -> Any:
+        """|g| at a rational point (a ball)."""
+        return abs(self.g(piece, [arb_of(v) for v in point]))
+
+    def box(self, piece: Piece, lo: Sequence[Fraction], hi: Sequence[Fraction]) -> tuple[float, float, tuple]:
+        """(lower at the centre, upper on the box, centre) for the box [lo, hi] of ``piece``."""
+        c = tuple((a + b) / 2 for a, b in zip(lo, hi, strict=True))
+        r = [float(arb_of((b - a) / 2).upper()) for a, b in zip(lo, hi, strict=True)]
+        cb = [arb_of(v) for v in c]
+        balls = [_ball(a, b) for a, b in zip(lo, hi, strict=True)]
+        if not piece.smooth:
+            try:
+                return self._taylor(piece, cb, balls, r, c)
+            except Straddle:  # a ReLU kink crosses the box: first-order mean-value form
+                return self._mean_value(piece, cb, balls, r, c)
+        return self._taylor(piece, cb, balls, r, c)
+
+    def _mean_value(self, piece: Piece, cb: list[Any], balls: list[Any], r: list[float],
+                    c: tuple) -> tuple[float, float, tuple]:
+        """|g(c)| + sum_k |d_k g(B)| r_k, d_k g(B) a generalised-gradient enclosure (Lebourg's mean value theorem)."""
+        g0 = abs(self.g(piece, cb))
+        up = g0
+        for k in range(self.d):
+            up = up + abs(self.g(piece, _along(balls, (k,), 2))[1]) * r[k]
+        return _down(g0), _up(up), c
+
+    def _taylor(self, piece: Piece, cb: list[Any], balls: list[Any], r: list[float],
+                c: tuple) -> tuple[float, float, tuple]:
+        """Second-order Taylor bound of |g| on the box (module docstring)."""
+        from flint import arb_series
+
+        if self.d == 1:
+            K = self.order
+            s0 = self.g(piece, [arb_series([cb[0], 1], prec=K)])
+            s1 = self.g(piece, [arb_series([balls[0], 1], prec=K + 1)])
+            g0 = abs(s0[0])
+            up = g0
+            for k in range(1, K):
+                up = up + abs(s0[k]) * r[0] ** k
+            up = up + abs(s1[K]) * r[0] ** K
+            return _down(g0), _up(up), c
+        g0, up = None, None
+        for k in range(self.d):  # value and gradient at the centre
+            s = self.g(piece, _along(cb, (k,), 2))
+            g0 = abs(s[0]) if g0 is None else g0
+            up = g0 if up is None else up
+            up = up + abs(s[1]) * r[k]
+        half_h = [self.g(piece, _along(balls, (k,), 3))[2] for k in range(self.d)]  # H_kk / 2 on the box
+        for k in range(self.d):
+            up = up + abs(half_h[k]) * (r[k] * r[k])
+        for j, k in itertools.combinations(range(self.d), 2):  # H_jk from the second derivative along e_j + e_k
+            h_jk = self.g(piece, _along(balls, (j, k), 3))[2] - half_h[j] - half_h[k]
+            up = up + abs(h_jk) * (r[j] * r[k])
+        return _down(g0), _up(up), c
+
+
+def _along(base: Sequence[Any], dims: tuple[int, ...], length: int) -> list[Any]:
+    """Coordinates base + s * sum_{k in dims} e_k as arb_series in s of the given length."""
+    from flint import arb_series
+
+    return [arb_series([v, 1], prec=length) if k in dims else v for k, v in enumerate(base)]
+
+
+def enclose(pieces: Sequence[Piece], f: ArbFn, *, ratio: float = 1.05, max_evals: int = 200_000,
+            max_seconds: float = 60.0, probes: Sequence[Sequence[float]] = (), method: str = "",
+            atol: float = ATOL, taylor_order: int = 2) -> Enclosure:
+    """Enclose sup over the union of ``pieces`` of |piece.model - f| (see the module docstring).
+
+    Stops when upper <= max(ratio * lower, atol), or after ``max_evals`` evaluations / ``max_seconds``."""
+    if not pieces:
+        raise ConfigError("enclosure: no pieces given")
+    t0 = time.perf_counter()
+    with working_precision(PREC):
+        b = _Bounder(f, len(pieces[0].lo), max(taylor_order, 2))
+        lower, argmax = _probe(b, pieces, probes)
+        heap: list[tuple[float, int, int, Box]] = []
+        count = itertools.count()
+        for i, p in enumerate(pieces):
+            lo_v, up_v, c = b.box(p, p.lo, p.hi)
+            if lo_v > lower:
+                lower, argmax = lo_v, c
+            heapq.heappush(heap, (-up_v, next(count), i, (p.lo, p.hi)))
+        converged = False
+        while heap:
+            up_top = -heap[0][0]
+            if up_top <= max(ratio * lower, atol):
+                converged = True
+                break
+            if b.evaluations >= max_evals or time.perf_counter() - t0 > max_seconds:
+                break
+            _, _, i, (lo, hi) = heapq.heappop(heap)
+            for clo, chi in _halves(lo, hi):
+                lo_v, up_v, c = b.box(pieces[i], clo, chi)
+                if lo_v > lower:
+                    lower, argmax = lo_v, c
+                heapq.heappush(heap, (-up_v, next(count), i, (clo, chi)))
+        upper = max(-heap[0][0], lower) if heap else lower
+    return Enclosure(lower=max(lower, 0.0), upper=upper, argmax=tuple(float(v) for v in argmax),
+                     converged=converged, boxes=len(heap), evaluations=b.evaluations,
+                     seconds=time.perf_counter() - t0, method=method,
+                     how={"ratio_goal": ratio, "max_evals": max_evals, "pieces": len(pieces), "precision_bits": PREC})
+
+
+def _halves(lo: tuple[Fraction, ...], hi: tuple[Fraction, ...]) -> list[Box]:
+    """The two halves of the box along its widest side."""
+    k = max(range(len(lo)), key=lambda j: hi[j] - lo[j])
+    mid = (lo[k] + hi[k]) / 2
+    return [(lo, hi[:k] + (mid,) + hi[k + 1:]), (lo[:k] + (mid,) + lo[k + 1:], hi)]
+
+
+def _probe(b: _Bounder, pieces: Sequence[Piece], probes: Sequence[Sequence[float]]) -> tuple[float, tuple]:
+    """The largest |g| at the given points (each evaluated in the first piece containing it)."""
+    lower, argmax = 0.0, tuple(Fraction(0) for _ in pieces[0].lo)
+    for pt in probes:
+        q = tuple(Fraction(float(v)) for v in pt)
+        for p in pieces:
+            if all(a <= v <= c for a, v, c in zip(p.lo, q, p.hi, strict=True)):
+                v = _down(b.at(p, q))
+                if v > lower:
+                    lower, argmax = v, q
+                break
+    return lower, argmax
+
+
+# ------------------------------------------------------------------------------------------------ pieces
+
+def _psi_kind(j: int, m: int) -> str | None:
+    """psi(t), t = 3N x - 3m, on the sub-cell t in [j - 3m, j - 3m + 1]: '1', 'up' (2 + t), 'down' (2 - t), None (0)."""
+    a = j - 3 * m
+    if -1 <= a and a + 1 <= 1:
+        return "1"
+    if 1 <= a and a + 1 <= 2:
+        return "down"
+    if -2 <= a and a + 1 <= -1:
+        return "up"
+    return None
+
+
+def _psi_value(kind: str, x: Any, N: int, m: int) -> Any:
+    if kind == "1":
+        return None
+    t = x * (3 * N) - 3 * m
+    return 2 - t if kind == "down" else t + 2
+
+
+def sobolev_pieces(coeffs: Any, d: int, n: int, N: int) -> list[Piece]:
+    """The (3N)^d sub-cells of the Theorem 3 net sum_m phi_m P_m, each with its polynomial formula."""
+    from polyapprox.construct.sobolev import alphas
+
+    als = alphas(d, n)
+    arb_coeffs = {key: arb_of(Fraction(v)) for key, v in coeffs.items() if v != 0}
+    per_dim = []
+    for j in range(3 * N):
+        per_dim.append([(m, kind) for m in (j // 3, j // 3 + 1) if m <= N
+                        and (kind := _psi_kind(j, m)) is not None])
+    pieces = []
+    for js in itertools.product(range(3 * N), repeat=d):
+        lo = tuple(Fraction(j, 3 * N) for j in js)
+        hi = tuple(Fraction(j + 1, 3 * N) for j in js)
+        terms = []
+        for combo in itertools.product(*(per_dim[j] for j in js)):
+            m = tuple(mk for mk, _ in combo)
+            cs = [(a, arb_coeffs[(m, a)]) for a in als if (m, a) in arb_coeffs]
+            if cs:
+                terms.append((m, tuple(kind for _, kind in combo), cs))
+        pieces.append(Piece(lo, hi, _cell_model(terms, N)))
+    return pieces
+
+
+def _cell_model(terms: list[tuple[tuple[int, ...], tuple[str, ...], list]], N: int) -> ArbFn:
+    """sum over active m of prod_k psi_k(x_k) * sum_alpha a_{m,alpha} (x - m/N)^alpha, in arb arithmetic."""
+    def model(xs: Sequence[Any]) -> Any:
+        total: Any = 0
+        for m, kinds, cs in terms:
+            loc = [x - arb_of(Fraction(mk, N)) for x, mk in zip(xs, m, strict=True)]
+            poly: Any = 0
+            for a, c in cs:
+                mono: Any = c
+                for v, e in zip(loc, a, strict=True):
+                    if e:
+                        mono = v ** e * mono
+                poly = mono + poly
+            for k, kind in enumerate(kinds):
+                w = _psi_value(kind, xs[k], N, m[k])
+                if w is not None:
+                    poly = w * poly
+            total = poly + total
+        return total
+    return model
+
+
+def linear_pieces(xs: Sequence[Fraction], ys: Sequence[Fraction]) -> list[Piece]:
+    """The segments of a continuous piecewise-linear function through (xs, ys) (``pieces.PiecewiseLinear``)."""
+    out = []
+    for k in range(len(xs) - 1):
+        x0, y0 = xs[k], ys[k]
+        s = (ys[k + 1] - y0) / (xs[k + 1] - x0)
+        ax0, ay0, asl = arb_of(x0), arb_of(y0), arb_of(s)
+        out.append(Piece((x0,), (xs[k + 1],), lambda v, ax0=ax0, ay0=ay0, asl=asl: (v[0] - ax0) * asl + ay0))
+    return out
+
+
+def net_piece(net: Any, lo: Sequence[Fraction], hi: Sequence[Fraction]) -> Piece:
+    """The whole box as one piece evaluated through the net in ball arithmetic (Taylor form on boxes that no
+    ReLU kink crosses, plain interval evaluation on the others)."""
+    from polyapprox.backends import _interpret
+    from polyapprox.backends.arbnet import _Arb
+
+    backend = _Arb()
+
+    def model(xs: Sequence[Any]) -> Any:
+        return _interpret.run(net, backend, list(xs))[0]
+
+    return Piece(tuple(lo), tuple(hi), model, smooth=False)
+
+
+def is_piecewise_linear(net: Any) -> bool:
+    """True when every unit is an identity or a PolyReLU of order <= 1 (ReLU nets)."""
+    return all(len(getattr(a, "coeffs", ())) <= 2 for layer in net.layers for a in layer.activations)
+
+
+def enclose_net(net: Any, f: ArbFn, domain: Sequence[tuple[Fraction, Fraction]], *, ratio: float = 1.05,
+                max_seconds: float = 60.0) -> Enclosure:
+    """Enclosure of sup over the box ``domain`` of |net - f| for any saved 1-output net.
+
+    1-D ReLU nets: the exact linear pieces (``pieces.propagate``) with Taylor bounds; otherwise the whole box
+    evaluated through the net in ball arithmetic, bisected (converges more slowly: see ``converged``)."""
+    from polyapprox.approx.pieces import propagate
+
+    if net.out_dim != 1:
+        raise ConfigError(f"net: {net.out_dim} outputs, an enclosure needs a 1-output net")
+    lo, hi = tuple(a for a, _ in domain), tuple(b for _, b in domain)
+    if net.in_dim == 1 and is_piecewise_linear(net):
+        pl = propagate(net, lo[0], hi[0])[0]
+        return enclose(linear_pieces(pl.xs, pl.ys), f, ratio=ratio, max_seconds=max_seconds,
+                       method="exact linear pieces (pieces.propagate), arb Taylor bounds + bisection")
+    return enclose([net_piece(net, lo, hi)], f, ratio=ratio, max_seconds=max_seconds,
+                   method="net in ball arithmetic over boxes + bisection")
+
+
+__all__ = ["Enclosure", "Piece", "enclose", "enclose_net", "linear_pieces", "net_piece", "sobolev_pieces"]

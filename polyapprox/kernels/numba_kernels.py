@@ -1,0 +1,319 @@
+"""PolyNorm / PolyReLU forward and backward on CPU as numba kernels (float32 / float64, orders <= 5).
+
+Why numba (issue 11, item 4: fast on CPU without a per-process compile wait): of the three ways to get one
+fused pass per direction on CPU, it is the least fragile for someone installing from PyPI. numba and
+llvmlite ship as binary wheels for Linux, macOS and Windows, x86-64 and arm64, so nothing is built at
+install time and no C++ compiler is needed (a C++ extension needs one, or per-platform wheels from us);
+``cache=True`` stores the machine code next to this file (or in numba's user cache directory when that is
+read-only), so only the first process on a machine waits for the compile; and unlike a stored
+``torch.compile`` artefact the cache does not depend on the torch build. It is optional
+(``pip install polyapprox[fast]``) because numba pins a numpy range, which a base dependency would impose
+on every user; without it the chunked torch path runs (same results, ~2-3x slower), with no warning.
+A numba that is installed but fails gives one warning and the torch path (``_common.run_backend``).
+
+Measured (dev VM, 2 shared cores, load average 7-9, float32 PolyNorm + PolyReLU forward and backward):
+first process 10.1 s (compiling the four kernels for one dtype), later processes 1.15-1.3 s (loading them
+from the cache, ``import numba`` included); the test file compiles both dtypes in ~14 s.
+
+Design, per direction one pass over memory:
+
+* PolyNorm forward, per row (in cache between its loops): max |x| as an integer max over the sign-masked
+  bits (the power-of-two scale m of ``polynorm.py``: overflow-free), the sums of u**(2p), u = x / m, then
+  y = sum_p w_p rho_p u**p + b by Horner. Backward, per row: T_p = <g, u**p> and sum g, then
+  dx = g A(u) - u Q(u**2) (``polynorm.py``). PolyReLU: elementwise over blocks of the flattened input;
+  its backward also sums g y**p and g per block.
+* Statistics have the torch path's layout (rho_1..rho_r, 1/m), so either backward accepts either forward.
+* Arithmetic in float64, rounded once to x's dtype. Orders are at most ``MAX_ORDER`` so that the per-element
+  loops are fixed-length (unrolled, vectorised by LLVM); higher orders take the torch path.
+* fastmath is only ``reassoc`` (sums split into vector lanes, like torch's own vectorised sums); no
+  nnan/ninf/contract/afn, so NaN, inf and the rounding of each product keep their IEEE meaning.
+* Threads: the kernels are serial, release the GIL and run on row (block) spans, the calling thread
+  taking one and a pool of blocking worker threads the others, as many as ``torch.get_num_threads()``.
+  Not numba's ``parallel=True``: its OpenMP pool (the system libgomp, not torch's copy) spin-waits after
+  each region and, on 2 cores, took the CPU from torch's own pool: PolyNorm fwd+bwd went from 1.3x to
+  2.4x GELU. Inputs under ``SERIAL_ELEMS`` elements run on the calling thread only.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import torch
+from numba import njit
+
+from polyapprox.kernels._common import NUMBA_MAX_ORDER
+
+#: Highest order the kernels evaluate (``_common.NUMBA_MAX_ORDER``; higher orders take the torch path).
+#: Fixed so that the per-element loops have constant-length inner loops LLVM unrolls and vectorises.
+MAX_ORDER = NUMBA_MAX_ORDER
+
+#: Inputs with fewer elements run on the calling thread: ATen's GRAIN_SIZE, below which torch's own
+#: elementwise kernels do not start a parallel region either (waking the pool costs more than it saves).
+SERIAL_ELEMS = 32768
+
+#: PolyReLU block length (elements of the flattened input per parallel task).
+BLOCK = 16384
+
+#: Only reassociation (so LLVM splits sums into vector lanes, like torch's own vectorised sums); no
+#: nnan/ninf/contract/afn, so NaN, inf and the rounding of every product keep their IEEE meaning.
+_FLAGS = {"reassoc"}
+_jit = njit(cache=True, fastmath=_FLAGS, nogil=True)
+_inline = njit(cache=True, fastmath=_FLAGS, nogil=True, inline="always")
+
+#: Per float dtype: (integer view, sign-masking mask, exponent shift, frexp offset of the exponent field).
+FLOAT_BITS = {
+    torch.float32: (np.int32, np.int32(0x7FFFFFFF), 23, 126),
+    torch.float64: (np.int64, np.int64(0x7FFFFFFFFFFFFFFF), 52, 1022),
+}
+
+#: ``_moments`` variables: ReLU(x), x * scale, (x * scale)**2.
+RELU, SCALED, SQUARED = 0, 1, 2
+
+
+@_inline
+def _padded(values):  # pragma: no cover - compiled by numba
+    """``values`` (length r <= MAX_ORDER) as a MAX_ORDER-tuple, zero-padded: kept in registers."""
+    a = np.zeros(MAX_ORDER)
+    a[: values.shape[0]] = values
+    return a[0], a[1], a[2], a[3], a[4]
+
+
+@_inline
+def _poly(c, r, u):  # pragma: no cover - compiled by numba
+    """sum_{p < r} c[p] u**p, c a zero-padded MAX_ORDER-tuple, by Horner's rule from the order's top
+    coefficient (no 0 * u step, so u = inf gives what the plain formula gives). Constant tuple indices and
+    loop-invariant selects only: the element loops around it vectorise."""
+    c0, c1, c2, c3, c4 = c
+    acc = c4
+    acc = acc * u + c3 if r >= 5 else c3
+    acc = acc * u + c2 if r >= 4 else c2
+    acc = acc * u + c1 if r >= 3 else c1
+    return acc * u + c0 if r >= 2 else c0
+
+
+@_inline
+def _variable(v, scale, kind):  # pragma: no cover - compiled by numba
+    """The polynomial's variable for element v: ReLU(v) (NaN passes), v * scale, or (v * scale)**2."""
+    if kind == RELU:
+        return 0.0 if v < 0 else v
+    u = v * scale
+    return u * u if kind == SQUARED else u
+
+
+@_inline
+def _moments(x, g, weighted, scale, kind):  # pragma: no cover - compiled by numba
+    """(sum t, sum t b, ..., sum t b**5) over a 1-D slice, b = _variable(x_j), t = g_j (or 1), in float64.
+
+    Sums up to MAX_ORDER whatever the order (extra powers are discarded by the caller)."""
+    s0 = s1 = s2 = s3 = s4 = s5 = 0.0
+    for j in range(x.shape[0]):
+        b = _variable(np.float64(x[j]), scale, kind)
+        t = np.float64(g[j]) if weighted else 1.0
+        s0 += t
+        t *= b
+        s1 += t
+        t *= b
+        s2 += t
+        t *= b
+        s3 += t
+        t *= b
+        s4 += t
+        t *= b
+        s5 += t
+    return s0, s1, s2, s3, s4, s5
+
+
+@_inline
+def _inverse_scale(bits, mask, shift, offset):  # pragma: no cover - compiled by numba
+    """1/m for a row given as the integer bits of its floats: m = 2**e, e = frexp exponent of max |x| (>= 0).
+
+    max |x| is the largest bit pattern with the sign bit masked off (an integer max, vectorised); its
+    exponent field (bits >> shift) minus ``offset`` is frexp's exponent (``FLOAT_BITS``)."""
+    top = 0
+    for j in range(bits.shape[0]):
+        v = bits[j] & mask
+        if v > top:
+            top = v
+    e = (top >> shift) - offset
+    return math.ldexp(1.0, -e) if e > 0 else 1.0
+
+
+@_jit
+def _polynorm_forward(x, bits, mask, shift, offset, w, bias, eps, out, stats, start, stop):  # pragma: no cover
+    h = x.shape[1]
+    r = w.shape[0]
+    b = bias[0]
+    for i in range(start, stop):
+        inv_m = _inverse_scale(bits[i], mask, shift, offset)
+        _, s1, s2, s3, s4, s5 = _moments(x[i], x[i], False, inv_m, SQUARED)  # sum u**(2p), u = x / m
+        sums = (s1, s2, s3, s4, s5)
+        coef = np.empty(r)  # coef[p - 1] = w_p rho_p, w_p = w[r - p]
+        floor = eps
+        for p in range(r):
+            floor *= inv_m * inv_m
+            rho = 1.0 / math.sqrt(sums[p] / h + floor)
+            stats[i, p] = rho
+            coef[p] = w[r - 1 - p] * rho
+        stats[i, r] = inv_m
+        c = _padded(coef)
+        for j in range(h):
+            u = x[i, j] * inv_m
+            out[i, j] = _poly(c, r, u) * u + b
+
+
+@_jit
+def _polynorm_backward(x, g, w, stats, dx, dots, start, stop):  # pragma: no cover - compiled by numba
+    h = x.shape[1]
+    r = w.shape[0]
+    for i in range(start, stop):
+        inv_m = np.float64(stats[i, r])
+        gsum, t1, t2, t3, t4, t5 = _moments(x[i], g[i], True, inv_m, SCALED)  # T_p = <g, u**p>
+        tp = (t1, t2, t3, t4, t5)
+        a = np.empty(r)  # a[p - 1] = p w_p rho_p / m;  q[p - 1] = p w_p rho_p**3 T_p / (H m)
+        q = np.empty(r)
+        for p in range(r):
+            rho = np.float64(stats[i, p])
+            a[p] = (p + 1) * w[r - 1 - p] * rho * inv_m
+            q[p] = a[p] * rho * rho * tp[p] / h
+            dots[i, p] = tp[p]
+        dots[i, r] = gsum
+        ca = _padded(a)
+        cq = _padded(q)
+        for j in range(h):
+            u = x[i, j] * inv_m
+            dx[i, j] = g[i, j] * _poly(ca, r, u) - u * _poly(cq, r, u * u)
+
+
+@_jit
+def _polyrelu_forward(x, w, bias, out, start, stop):  # pragma: no cover - compiled by numba
+    n = x.shape[0]
+    r = w.shape[0]
+    c = _padded(w[::-1].copy())  # lowest power first: P(y) = sum_p w_p y**(p-1), out = P(y) y + b
+    b = bias[0]
+    for k in range(start, stop):  # blocks
+        for j in range(k * BLOCK, min(n, (k + 1) * BLOCK)):
+            y = _variable(np.float64(x[j]), 1.0, RELU)
+            out[j] = _poly(c, r, y) * y + b
+
+
+@_jit
+def _polyrelu_backward(x, g, deriv, dx, sums, start, stop):  # pragma: no cover - compiled by numba
+    n = x.shape[0]
+    r = deriv.shape[0]
+    c = _padded(deriv[::-1].copy())  # D(y) = sum_p p w_p y**(p-1), lowest power first
+    for k in range(start, stop):  # blocks
+        start, stop = k * BLOCK, min(n, (k + 1) * BLOCK)
+        gsum, t1, t2, t3, t4, t5 = _moments(x[start:stop], g[start:stop], True, 1.0, RELU)  # sum g y**p
+        tp = (t1, t2, t3, t4, t5)
+        for p in range(r):
+            sums[k, p] = tp[p]
+        sums[k, r] = gsum
+        for j in range(start, stop):
+            y = _variable(np.float64(x[j]), 1.0, RELU)
+            d = g[j] * _poly(c, r, y)  # computed unconditionally, then selected: the loop vectorises
+            dx[j] = d if y > 0 else 0.0
+
+
+#: (pid, pool) of the worker threads that run row spans next to the calling thread; made on first use.
+_POOL: list[tuple[int, ThreadPoolExecutor]] = []
+
+
+def _pool() -> ThreadPoolExecutor:
+    """This process's worker pool (idle workers block, they never spin)."""
+    if not _POOL or _POOL[0][0] != os.getpid():
+        _POOL[:] = [(os.getpid(), ThreadPoolExecutor(max_workers=os.cpu_count() or 1))]
+    return _POOL[0][1]
+
+
+def _run(kernel: Callable, args: tuple, tasks: int, numel: int) -> None:
+    """``kernel(*args, start, stop)`` over ``range(tasks)`` (rows or blocks), one contiguous span per thread.
+
+    Threads: torch's intra-op count (1 below ``SERIAL_ELEMS`` elements, like torch's own kernels); the
+    calling thread takes the first span, pool workers the others (the kernels release the GIL).
+    """
+    threads = 1 if numel < SERIAL_ELEMS else max(1, min(torch.get_num_threads(), tasks))
+    bounds = [tasks * k // threads for k in range(threads + 1)]
+    spans = zip(bounds[1:-1], bounds[2:], strict=True)
+    futures = [_pool().submit(kernel, *args, start, stop) for start, stop in spans]
+    kernel(*args, bounds[0], bounds[1])
+    for done in futures:
+        done.result()
+
+
+def _blocks(x: torch.Tensor) -> int:
+    """Number of BLOCK-element blocks of the flattened ``x``."""
+    return -(-x.numel() // BLOCK)
+
+
+def _same_dtype(t: torch.Tensor, like: torch.Tensor) -> np.ndarray:
+    """``t`` as a contiguous numpy array in ``like``'s dtype (a view when it already is one)."""
+    return t.to(like.dtype).contiguous().numpy()
+
+
+def polynorm_forward(
+    x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float, out_dtype: torch.dtype
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Like ``polynorm.polynorm_forward_torch`` on a contiguous float32/float64 CPU (N, H) matrix, N*H > 0."""
+    order = weight.shape[0]
+    out = torch.empty_like(x2d)
+    stats = torch.empty(x2d.shape[0], order + 1, dtype=x2d.dtype)
+    view, mask, shift, offset = FLOAT_BITS[x2d.dtype]
+    xs = x2d.numpy()
+    w, b = weight.double().numpy(), bias.double().reshape(1).numpy()
+    args = (xs, xs.view(view), mask, shift, offset, w, b, float(eps), out.numpy(), stats.numpy())
+    _run(_polynorm_forward, args, x2d.shape[0], x2d.numel())
+    return out.to(out_dtype), stats
+
+
+def polynorm_backward(
+    x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor, stats: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Like ``polynorm.polynorm_backward_torch``: (dx in x's dtype, dw (r,), db (1,)), dw/db in x's dtype."""
+    order = weight.shape[0]
+    dx = torch.empty_like(x2d)
+    dots = torch.empty(x2d.shape[0], order + 1, dtype=torch.float64)
+    args = (
+        x2d.numpy(),
+        _same_dtype(g2d, x2d),
+        weight.double().numpy(),
+        _same_dtype(stats, x2d),
+        dx.numpy(),
+        dots.numpy(),
+    )
+    _run(_polynorm_backward, args, x2d.shape[0], x2d.numel())
+    dw_by_power = (stats[:, :order].double() * dots[:, :order]).sum(0)
+    return dx, dw_by_power.flip(0).to(x2d.dtype), dots[:, order].sum().reshape(1).to(x2d.dtype)
+
+
+def polyrelu_forward(
+    x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, out_dtype: torch.dtype
+) -> torch.Tensor:
+    """Like ``polyrelu.polyrelu_forward_torch`` on a contiguous float32/float64 CPU matrix."""
+    out = torch.empty_like(x2d)
+    args = (x2d.reshape(-1).numpy(), weight.double().numpy(), bias.double().reshape(1).numpy(), out.reshape(-1).numpy())
+    _run(_polyrelu_forward, args, _blocks(x2d), x2d.numel())
+    return out.to(out_dtype)
+
+
+def polyrelu_backward(
+    x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Like ``polyrelu.polyrelu_backward_torch``: (dx in x's dtype, dw (r,), db (1,)) in x's dtype."""
+    order = weight.shape[0]
+    dx = torch.empty_like(x2d)
+    sums = torch.empty(_blocks(x2d), order + 1, dtype=torch.float64)
+    deriv = weight.double() * torch.arange(order, 0, -1, dtype=torch.float64)  # p w_p, highest first
+    args = (
+        x2d.reshape(-1).numpy(),
+        _same_dtype(g2d, x2d).reshape(-1),
+        deriv.numpy(),
+        dx.reshape(-1).numpy(),
+        sums.numpy(),
+    )
+    _run(_polyrelu_backward, args, _blocks(x2d), x2d.numel())
+    totals = sums.sum(0).to(x2d.dtype)
+    return dx, totals[:order].flip(0), totals[order:]

@@ -1,0 +1,427 @@
+"""High-precision training of one FFN block: variable projection + Levenberg-Marquardt, float64.
+
+The model is ``Linear -> act -> [Linear -> act]* -> Linear`` (``polyapprox.train.ffn_model.FFN``, any
+activation). Split it as ``f(x) = Phi(x; theta) c``: ``Phi`` holds the hidden features of the last hidden
+layer plus a constant column, ``c`` the last layer's weights and bias, ``theta`` everything else (inner weights
+and biases, PolyReLU / PolyNorm coefficients).
+
+* **Projection** (Golub-Pereyra): for the current ``theta`` the output layer is solved exactly,
+  ``c = argmin ||Phi c - y||^2 + ridge ||c||^2``, by a QR factorisation of ``[Phi; sqrt(ridge) I]``; the
+  residual ``r(theta) = Phi c(theta) - y`` is a function of ``theta`` only.
+* **Jacobian** (Kaufman's approximation): ``J = (I - P) d(Phi c)/d theta`` with ``c`` held fixed, where
+  ``P = Q_top Q_top^T`` is the (ridge) hat matrix; ``d(Phi c)/d theta`` is the per-point gradient from
+  ``torch.func`` (``vmap(grad)``), evaluated in chunks of points.
+* **Levenberg-Marquardt** with Marquardt's diagonal scaling and Nielsen's damping rule: a step is accepted
+  only if the projected loss decreases, else the damping grows and the step is retried.
+* **Fallback**: when the Jacobian (points x parameters, float64) would exceed the ``memory_mb`` limit,
+  L-BFGS on the projected loss (its gradient is the gradient with ``c`` fixed, the variable projection
+  identity).
+* **Sup-norm polish** (optional): a few LM rounds on the residual reweighted by ``|r|^((p-2)/2)`` with ``p``
+  rising to ``polish_p`` (IRLS towards the L^p, then near-minimax, fit); the state with the smallest
+  training sup error is kept.
+* **Initialisation** (``spread_init_``): every hidden layer's units get random directions and offsets
+  spread over the range of their projected inputs on the training points (uniform or Chebyshev-like), so
+  the breakpoints (knots) of ReLU-type units cover the domain.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from polyapprox.core.limits import limit
+from polyapprox.errors import ConfigError
+from polyapprox.train.ffn import Dataset, Progress, _check_finite
+
+INITS = ("uniform", "chebyshev", "random")
+Params = dict[str, torch.Tensor]
+
+
+@dataclass(frozen=True, slots=True)
+class VarProConfig:
+    """Settings of one VarPro + LM run (one CLI flag each where exposed)."""
+
+    steps: int = 300  # LM iterations (accepted or rejected)
+    ridge: float = 1e-12  # relative ridge: ridge * mean squared feature norm
+    init: str = "uniform"  # knot placement: uniform, chebyshev, random (uniform random knots)
+    polish: int = 0  # sup-norm polish rounds (0: none)
+    polish_p: float = 10.0  # final exponent of the L^p polish
+    tol: float = 1e-30  # stop when the projected loss (mean square) is below tol
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if self.steps < 0 or self.polish < 0:
+            raise ConfigError(f"steps / polish: {self.steps} / {self.polish} must be >= 0")
+        if not (self.ridge >= 0 and math.isfinite(self.ridge)):
+            raise ConfigError(f"ridge: {self.ridge} must be a finite number >= 0")
+        if self.init not in INITS:
+            raise ConfigError(f"init: unknown {self.init!r}; choose from {', '.join(INITS)}")
+        if not (self.polish_p >= 2 and math.isfinite(self.polish_p)):
+            raise ConfigError(f"polish_p: {self.polish_p} must be >= 2")
+
+
+@dataclass(frozen=True, slots=True)
+class VarProResult:
+    """Outcome of ``train_varpro``: MSEs and sup errors on the training / validation points."""
+
+    train_loss: float
+    val_loss: float
+    init_val_loss: float
+    train_sup: float
+    steps: int  # LM iterations done (accepted + rejected)
+    accepted: int
+    polish_rounds: int
+    solver: str  # "lm" or "lbfgs" (memory fallback)
+    seconds: float
+    history: tuple[float, ...]  # projected training loss after each accepted step
+
+
+# ---- model split and functional features --------------------------------------------------------
+
+
+def split_model(model: nn.Module) -> tuple[nn.Sequential, nn.Linear]:
+    """(features, head) of an ``FFN``: every module but the last ``Linear``, and that ``Linear``."""
+    layers = getattr(model, "layers", None)
+    if not isinstance(layers, nn.Sequential) or not isinstance(layers[-1], nn.Linear):
+        raise ConfigError("varpro: needs an FFN (Linear -> act -> ... -> Linear); use --method adam for this model")
+    return nn.Sequential(*list(layers)[:-1]), layers[-1]
+
+
+def _plain(features: nn.Module) -> dict[nn.Module, str]:
+    """Switch PolyReLU / PolyNorm to the plain formula (differentiable under ``torch.func``); returns the
+    old ``impl`` per module so ``_restore`` can put it back."""
+    old = {m: m.impl for m in features.modules() if hasattr(m, "impl")}
+    for m in old:
+        m.impl = "reference"
+    return old
+
+
+def _restore(old: dict[nn.Module, str]) -> None:
+    for m, impl in old.items():
+        m.impl = impl
+
+
+def feature_matrix(features: nn.Module, params: Params, x: torch.Tensor) -> torch.Tensor:
+    """Phi (P, h + 1): hidden features of ``x`` under ``params``, and a constant column."""
+    h = torch.func.functional_call(features, params, (x,))
+    return torch.cat([h, torch.ones_like(h[:, :1])], dim=1)
+
+
+def flatten(params: Params) -> torch.Tensor:
+    return torch.cat([p.reshape(-1) for p in params.values()])
+
+
+def unflatten(theta: torch.Tensor, like: Params) -> Params:
+    """Split the flat vector ``theta`` into tensors shaped as ``like``."""
+    out, k = {}, 0
+    for name, p in like.items():
+        out[name] = theta[k:k + p.numel()].view_as(p)
+        k += p.numel()
+    return out
+
+
+# ---- projection ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """The exact output layer for given features: ``c``, the stacked residual ``r = [Phi c - y; sqrt(lam) c]``
+    (its first P entries are the fit's residual) and ``q``, the Q factor of ``[Phi; sqrt(lam) I]``."""
+
+    c: torch.Tensor
+    r: torch.Tensor
+    q: torch.Tensor
+    points: int
+
+    @property
+    def fit_residual(self) -> torch.Tensor:
+        """``Phi c - y`` (P,)."""
+        return self.r[:self.points]
+
+    @property
+    def loss(self) -> float:
+        """The projected objective ``(||Phi c - y||^2 + lam ||c||^2) / P``."""
+        return float(self.r @ self.r) / self.points
+
+
+def ridge_scale(phi: torch.Tensor, ridge: float) -> float:
+    """The absolute ridge ``lam = ridge * ||Phi||_F^2 / P`` (fixed once per run, so the objective is smooth)."""
+    return ridge * float(torch.sum(phi**2)) / phi.shape[0]
+
+
+def project(phi: torch.Tensor, y: torch.Tensor, lam: float) -> Projection:
+    """``c = argmin ||Phi c - y||^2 + lam ||c||^2`` by a QR factorisation
+    of ``A = [Phi; sqrt(lam) I]`` (``lam = 0``: of ``Phi``); the residual is ``A c - [y; 0]``, so
+    ``Q^T r = 0`` up to rounding (the normal equations ``Phi^T (Phi c - y) + lam c = 0``)."""
+    n, m = phi.shape
+    a, b = phi, y
+    if lam > 0:
+        a = torch.cat([phi, math.sqrt(lam) * torch.eye(m, dtype=phi.dtype, device=phi.device)])
+        b = torch.cat([y, y.new_zeros(m)])
+    q, rr = torch.linalg.qr(a)
+    if _invertible(rr):
+        c = torch.linalg.solve_triangular(rr, (q.T @ b)[:, None], upper=True)[:, 0]
+    else:
+        c = torch.linalg.lstsq(a, b[:, None]).solution[:, 0]
+    return Projection(c=c, r=a @ c - b, q=q, points=n)
+
+
+def _invertible(r: torch.Tensor) -> bool:
+    """R's diagonal has no entry below 1e-14 of its largest (else ``project`` falls back to ``lstsq``)."""
+    d = torch.abs(torch.diagonal(r))
+    return bool(d.min() > 1e-14 * max(float(d.max()), 1e-300))
+
+# ---- Jacobian -----------------------------------------------------------------------------------
+
+
+def output_jacobian(features: nn.Module, like: Params, theta: torch.Tensor, c: torch.Tensor,
+                    x: torch.Tensor, chunk: int) -> torch.Tensor:
+    """d(Phi(theta) c)/d theta per point, (P, n_params), by ``vmap(grad)`` over chunks of ``chunk`` points."""
+
+    def one(t: torch.Tensor, xi: torch.Tensor) -> torch.Tensor:
+        return (feature_matrix(features, unflatten(t, like), xi[None]) @ c)[0]
+
+    per_point = torch.func.vmap(torch.func.grad(one), in_dims=(None, 0))
+    return torch.cat([per_point(theta, x[s:s + chunk]) for s in range(0, x.shape[0], chunk)])
+
+
+def projected_jacobian(jc: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """Kaufman's Jacobian of the projected (stacked) residual: ``(I - Q Q^T) [jc; 0]``."""
+    full = torch.cat([jc, jc.new_zeros(q.shape[0] - jc.shape[0], jc.shape[1])]) if q.shape[0] > jc.shape[0] else jc
+    return full - q @ (q[:jc.shape[0]].T @ jc)
+
+
+def jacobian_bytes(points: int, n_params: int) -> int:
+    """Memory of the Jacobian and its projection (two float64 (points, n_params) arrays)."""
+    return 2 * 8 * points * n_params
+
+
+# ---- Levenberg-Marquardt -------------------------------------------------------------------------
+
+
+@dataclass
+class _LM:
+    """The state of one LM run on the (optionally row-weighted) projected residual."""
+
+    features: nn.Module
+    like: Params
+    x: torch.Tensor
+    y: torch.Tensor
+    lam: float  # absolute ridge (``ridge_scale``)
+    weights: torch.Tensor | None = None  # square roots of row weights (polish), None: plain least squares
+    chunk: int = 4096
+
+    def evaluate(self, theta: torch.Tensor) -> Projection:
+        phi = feature_matrix(self.features, unflatten(theta, self.like), self.x)
+        if self.weights is None:
+            return project(phi, self.y, self.lam)
+        return project(phi * self.weights[:, None], self.y * self.weights, self.lam)
+
+    def jacobian(self, theta: torch.Tensor, proj: Projection) -> torch.Tensor:
+        jc = output_jacobian(self.features, self.like, theta, proj.c, self.x, self.chunk)
+        if self.weights is not None:
+            jc = jc * self.weights[:, None]
+        return projected_jacobian(jc, proj.q)
+
+
+def lm_solve(lm: _LM, theta: torch.Tensor, steps: int, tol: float = 0.0,
+             progress: Progress | None = None) -> tuple[torch.Tensor, list[float], int]:
+    """Levenberg-Marquardt (Nielsen's damping, Marquardt scaling) on ``lm``'s projected residual.
+
+    Returns (theta, losses after each accepted step starting with the initial loss, iterations done). A step
+    is accepted only if it lowers ``0.5 ||r||^2``; the returned losses are therefore strictly decreasing.
+    """
+    proj = lm.evaluate(theta)
+    history, mu, nu, done = [proj.loss], None, 2.0, 0
+    need_jac = True
+    for done in range(1, steps + 1):
+        if need_jac:
+            j = lm.jacobian(theta, proj)
+            jtj, g = j.T @ j, j.T @ proj.r
+            diag = torch.clamp(torch.diagonal(jtj), min=1e-12 * float(torch.diagonal(jtj).max()) + 1e-300)
+            mu = 1e-3 if mu is None else mu
+            need_jac = False
+        delta = _damped_step(jtj, g, diag, mu)
+        if delta is None:
+            mu, nu = mu * nu, 2 * nu
+            continue
+        trial = theta + delta
+        new = lm.evaluate(trial)
+        f_old, f_new = 0.5 * float(proj.r @ proj.r), 0.5 * float(new.r @ new.r)
+        predicted = 0.5 * float(delta @ (mu * diag * delta - g))
+        rho = (f_old - f_new) / predicted if predicted > 0 else -1.0
+        if math.isfinite(f_new) and f_new < f_old and rho > 0:
+            theta, proj, need_jac = trial, new, True
+            history.append(proj.loss)
+            mu, nu = mu * max(1 / 3, 1 - (2 * rho - 1) ** 3), 2.0
+            if progress:
+                progress("lm", done, steps, proj.loss)
+            if proj.loss <= tol:
+                break
+        else:
+            mu, nu = mu * nu, 2 * nu
+            if mu > 1e16:  # no decrease possible at this resolution: converged
+                break
+    return theta, history, done
+
+
+def _damped_step(jtj: torch.Tensor, g: torch.Tensor, diag: torch.Tensor, mu: float) -> torch.Tensor | None:
+    """``-(J^T J + mu diag(J^T J))^{-1} J^T r`` by Cholesky; None if the matrix is not positive definite."""
+    a = jtj + torch.diag(mu * diag)
+    chol, info = torch.linalg.cholesky_ex(a)
+    if int(info) != 0:
+        return None
+    step = -torch.cholesky_solve(g[:, None], chol)[:, 0]
+    return step if bool(torch.isfinite(step).all()) else None
+
+
+def lbfgs_solve(lm: _LM, theta: torch.Tensor, steps: int) -> tuple[torch.Tensor, list[float], int]:
+    """The memory fallback: L-BFGS on the projected loss (gradient with ``c`` fixed at its optimum)."""
+    t = theta.clone().requires_grad_(True)
+    opt = torch.optim.LBFGS([t], lr=1.0, max_iter=steps, history_size=50, line_search_fn="strong_wolfe",
+                            tolerance_grad=0.0, tolerance_change=0.0)
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad(set_to_none=True)
+        phi = feature_matrix(lm.features, unflatten(t, lm.like), lm.x)
+        with torch.no_grad():
+            c = project(phi, lm.y, lm.lam).c
+        loss = 0.5 * torch.sum((phi @ c - lm.y) ** 2)  # + 0.5 lam ||c||^2: constant in t at fixed c
+        loss.backward()
+        return loss
+
+    first = lm.evaluate(theta).loss
+    opt.step(closure)
+    done = int(opt.state[t].get("n_iter", 0))
+    theta_new = t.detach()
+    last = lm.evaluate(theta_new).loss
+    return (theta_new, [first, last], done) if last < first else (theta, [first], done)
+
+
+# ---- initialisation ------------------------------------------------------------------------------
+
+
+def knot_fractions(n: int, kind: str, generator: torch.Generator) -> torch.Tensor:
+    """n positions in (0, 1): cell midpoints (uniform), Chebyshev points, or uniform random draws."""
+    k = torch.arange(n, dtype=torch.float64)
+    if kind == "uniform":
+        u = (k + 0.5) / n
+    elif kind == "chebyshev":
+        u = 0.5 - 0.5 * torch.cos(math.pi * (k + 0.5) / n)
+    else:
+        return torch.rand(n, dtype=torch.float64, generator=generator)
+    return u[torch.randperm(n, generator=generator)]
+
+
+def spread_init_(model: nn.Module, x: torch.Tensor, kind: str, generator: torch.Generator) -> nn.Module:
+    """Seeded in-place init of every hidden ``Linear``: random unit directions ``a_i``, and offsets so that
+    unit i's breakpoint sits at fraction ``u_i`` (``knot_fractions``) of the range of ``a_i . h`` over the
+    training inputs ``h`` of the layer; weights scaled so each unit's pre-activation spans a range of 1.
+    PolyReLU / PolyNorm coefficients start as the pure highest power (``weight = (1, 0, ..., 0)``, bias 0):
+    in 1-D the features are then the truncated powers ``(x - t_i)_+^r`` of a free-knot spline. The output
+    layer is left alone (VarPro solves it)."""
+    features, _ = split_model(model)
+    h = x.to(torch.float64)
+    with torch.no_grad():
+        for m in features:
+            if isinstance(m, nn.Linear):
+                dirs = torch.randn(m.weight.shape, dtype=torch.float64, generator=generator)
+                dirs = dirs / torch.linalg.norm(dirs, dim=1, keepdim=True).clamp_min(1e-300)
+                z = h @ dirs.T  # (P, units)
+                lo, hi = z.min(dim=0).values, z.max(dim=0).values
+                span = (hi - lo).clamp_min(1e-12)
+                knots = lo + span * knot_fractions(m.out_features, kind, generator)
+                m.weight.copy_(dirs / span[:, None])
+                m.bias.copy_(-knots / span)
+            elif hasattr(m, "impl") and hasattr(m, "weight"):  # PolyReLU / PolyNorm
+                m.weight.zero_()
+                m.weight[0] = 1.0
+                m.bias.zero_()
+            h = m(h)
+    return model
+
+
+# ---- driver --------------------------------------------------------------------------------------
+
+
+def train_varpro(model: nn.Module, data: Dataset, config: VarProConfig,
+                 progress: Progress | None = None) -> VarProResult:
+    """Fit ``model`` (an FFN, already initialised) to ``data`` in place by VarPro + LM; float64."""
+    t0 = time.perf_counter()
+    device = config.device
+    model.to(device=device, dtype=torch.float64)
+    features, head = split_model(model)
+    old_impl = _plain(features)
+    try:
+        xt, yt, xv, yv = (torch.as_tensor(a, dtype=torch.float64, device=device)
+                          for a in (data.x_train, data.y_train, data.x_val, data.y_val))
+        like = {k: v.detach() for k, v in features.named_parameters()}
+        theta = flatten(like).clone()
+        init_val = _val_loss(model, xv, yv)
+        lam = ridge_scale(feature_matrix(features, like, xt), config.ridge)
+        lm = _LM(features, like, xt, yt, lam, chunk=_chunk(theta.numel()))
+        fits = jacobian_bytes(xt.shape[0], theta.numel()) <= limit("memory_mb") * 2**20
+        solve: Callable[..., tuple[torch.Tensor, list[float], int]]
+        solve = (lambda lm_, th, n: lm_solve(lm_, th, n, config.tol, progress)) if fits else lbfgs_solve
+        theta, history, done = solve(lm, theta, config.steps)
+        theta, rounds = _polish(lm, theta, config, solve) if config.polish else (theta, 0)
+        proj = lm.evaluate(theta)
+        _write_back(features, head, like, theta, proj.c)
+    finally:
+        _restore(old_impl)
+    train_loss = proj.loss
+    _check_finite(model, train_loss)
+    return VarProResult(train_loss=train_loss, val_loss=_val_loss(model, xv, yv), init_val_loss=init_val,
+                        train_sup=float(proj.fit_residual.abs().max()), steps=done, accepted=len(history) - 1,
+                        polish_rounds=rounds, solver="lm" if fits else "lbfgs",
+                        seconds=time.perf_counter() - t0, history=tuple(history))
+
+
+def _chunk(n_params: int) -> int:
+    """Points per ``vmap`` chunk of the Jacobian: about 2^22 gradient entries at a time."""
+    return max(64, (1 << 22) // max(n_params, 1))
+
+
+def _val_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    with torch.no_grad():
+        v = float(torch.mean((model(x) - y) ** 2))
+    return v if math.isfinite(v) else math.inf
+
+
+def _polish(lm: _LM, theta: torch.Tensor, config: VarProConfig,
+            solve: Callable[..., tuple[torch.Tensor, list[float], int]]) -> tuple[torch.Tensor, int]:
+    """IRLS rounds with weights ``|r|^(p-2)`` (p from 4 up to ``polish_p``); keeps the smallest training sup."""
+    best, best_sup = theta, float(lm.evaluate(theta).fit_residual.abs().max())
+    steps = max(10, config.steps // (4 * config.polish))
+    for k in range(config.polish):
+        p = 4 + (config.polish_p - 4) * k / max(config.polish - 1, 1)
+        r = lm.evaluate(theta).fit_residual.abs()
+        w = (r / r.max()).clamp_min(1e-8) ** ((p - 2) / 2)
+        weighted = _LM(lm.features, lm.like, lm.x, lm.y, lm.lam, weights=w, chunk=lm.chunk)
+        theta, _, _ = solve(weighted, theta, steps)
+        sup = float(lm.evaluate(theta).fit_residual.abs().max())
+        if sup < best_sup:
+            best, best_sup = theta, sup
+    return best, config.polish
+
+
+def _write_back(features: nn.Module, head: nn.Linear, like: Params, theta: torch.Tensor, c: torch.Tensor) -> None:
+    """Copy ``theta`` into the feature layers and ``c`` into the output layer."""
+    named = dict(features.named_parameters())
+    with torch.no_grad():
+        for name, value in unflatten(theta, like).items():
+            named[name].copy_(value)
+        head.weight.copy_(c[:-1][None, :])
+        head.bias.copy_(c[-1:])
+
+
+def describe(result: VarProResult) -> dict[str, object]:
+    """The JSON fields of one run (history omitted)."""
+    return {"train_loss": result.train_loss, "val_loss": result.val_loss, "init_val_loss": result.init_val_loss,
+            "train_sup": result.train_sup, "lm_steps": result.steps, "accepted": result.accepted,
+            "polish_rounds": result.polish_rounds, "solver": result.solver}

@@ -1,0 +1,167 @@
+"""The numba CPU kernels (``polyapprox.kernels.numba_kernels``) against the float64 reference, and the
+switch and fallback around them.
+
+Without numba these tests skip, unless ``POLYAPPROX_REQUIRE_NUMBA=1`` (set by ``.ci/run``), which turns a
+missing numba into a failure. The first test to run compiles the kernels (or loads them from numba's
+disk cache); ``pytest --durations`` shows how long that took.
+"""
+
+import os
+import warnings
+import zlib
+
+import pytest
+import torch
+
+from polyapprox.kernels import _common as common
+from polyapprox.kernels import compare_to_reference, polynorm, polyrelu, tolerance
+from polyapprox.nn import polynorm_reference, polyrelu_reference
+
+KERNELS = {"polynorm": (polynorm, polynorm_reference), "polyrelu": (polyrelu, polyrelu_reference)}
+NAMES = {"polynorm": ("polynorm_forward", "polynorm_backward"), "polyrelu": ("polyrelu_forward", "polyrelu_backward")}
+#: Odd widths, a single column, several PolyReLU blocks (> 16384 elements) and the threaded path (> 32768).
+SHAPES = [(1, 1), (3, 7), (5, 129), (2, 3, 33), (9, 4099)]
+
+
+@pytest.fixture
+def numba_kernels(monkeypatch):
+    """numba_kernels with ``POLYAPPROX_KERNELS=numba`` (failures raise) and call counters on its entry points."""
+    if not common.numba_available():
+        if os.environ.get("POLYAPPROX_REQUIRE_NUMBA") == "1":
+            pytest.fail("POLYAPPROX_REQUIRE_NUMBA=1 but numba is not installed")
+        pytest.skip("numba is not installed")
+    from polyapprox.kernels import numba_kernels as module
+
+    monkeypatch.setenv(common.KERNELS_ENV, "numba")
+    monkeypatch.setattr(common, "_BROKEN", {})
+    calls: list[str] = []
+    for names in NAMES.values():
+        for name in names:
+            real = getattr(module, name)
+            monkeypatch.setattr(module, name, lambda *a, _real=real, _name=name: calls.append(_name) or _real(*a))
+    module.calls = calls
+    return module
+
+
+def _data(shape, order, dtype, seed):
+    gen = torch.Generator().manual_seed(seed)
+    x = (3 * torch.randn(*shape, generator=gen, dtype=torch.float64)).to(dtype)
+    grad = torch.randn(*shape, generator=gen, dtype=torch.float64).to(dtype)
+    weight = torch.randn(order, generator=gen, dtype=torch.float64).to(dtype)
+    bias = torch.randn(1, generator=gen, dtype=torch.float64).to(dtype)
+    return x, weight, bias, grad
+
+
+def _check(name, x, weight, bias, grad):
+    kernel, reference = KERNELS[name]
+    errors = compare_to_reference(kernel, reference, x, weight, bias, grad)
+    assert errors.forward <= tolerance(x.dtype), errors
+    assert max(errors.dx, errors.dweight, errors.dbias) <= tolerance(x.dtype, grad=True), errors
+
+
+@pytest.mark.parametrize("name", sorted(KERNELS))
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=str)
+@pytest.mark.parametrize("order", [1, 2, 3, 4, 5])
+def test_numba_matches_float64_reference(numba_kernels, name, dtype, order):
+    for shape in SHAPES:
+        x, weight, bias, grad = _data(shape, order, dtype, seed=zlib.crc32(repr((name, shape, order)).encode()))
+        _check(name, x, weight, bias, grad)
+    assert numba_kernels.calls.count(NAMES[name][0]) >= len(SHAPES)  # the numba path ran, forward ...
+    assert numba_kernels.calls.count(NAMES[name][1]) >= len(SHAPES)  # ... and backward
+
+
+@pytest.mark.parametrize("name", sorted(KERNELS))
+def test_numba_non_contiguous_large_and_tiny_rows(numba_kernels, name):
+    x, weight, bias, grad = _data((300, 7), 3, torch.float32, seed=1)
+    _check(name, x.t(), weight, bias, grad.t())  # (7, 300), not contiguous
+    x, weight, bias, grad = _data((4, 9), 3, torch.float64, seed=2)
+    _check(name, x * 2.0**100, weight, bias, grad)  # large rows: PolyNorm scales them by a power of two
+    assert numba_kernels.calls
+
+
+@pytest.mark.parametrize("name", sorted(KERNELS))
+def test_numba_empty_input_and_high_order_take_the_torch_path(numba_kernels, name):
+    kernel, _ = KERNELS[name]
+    x = torch.zeros(0, 5, requires_grad=True)
+    y = kernel(x, torch.ones(3), torch.zeros(1))
+    y.sum().backward()
+    assert y.shape == (0, 5) and x.grad.shape == (0, 5)
+    x, weight, bias, grad = _data((3, 11), common.NUMBA_MAX_ORDER + 1, torch.float64, seed=3)
+    _check(name, x, weight, bias, grad)  # order 6: torch path, still exact
+    assert numba_kernels.calls == []
+
+
+@pytest.mark.parametrize("name", sorted(KERNELS))
+@pytest.mark.parametrize("order", [1, 3, 5])
+def test_numba_gradcheck_float64(numba_kernels, name, order):
+    kernel, _ = KERNELS[name]
+    x, weight, bias, _ = _data((3, 5), order, torch.float64, seed=order)
+    if name == "polyrelu":  # keep finite differences off the kink at 0
+        x = torch.sign(x) * (0.2 + x.abs())
+    inputs = tuple(t.requires_grad_(True) for t in (x, weight, bias))
+    assert torch.autograd.gradcheck(kernel, inputs)
+    assert numba_kernels.calls
+
+
+def test_numba_thread_count_follows_torch(numba_kernels, monkeypatch):
+    seen = []
+    real = numba_kernels._pool
+
+    def pool():
+        seen.append(1)
+        return real()
+
+    monkeypatch.setattr(numba_kernels, "_pool", pool)
+    x = torch.randn(64, 1024)
+    weight, bias = torch.rand(3), torch.rand(1)
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
+    single = polynorm(x, weight, bias)
+    assert seen == []  # one thread: no worker used
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 3)
+    assert torch.equal(polynorm(x, weight, bias), single)  # rows are independent: same bits
+    assert len(seen) == 2  # two spans go to workers, the calling thread takes the first
+
+
+def test_fused_switch_and_missing_numba_use_the_torch_path(numba_kernels, monkeypatch):
+    x = torch.randn(4, 6)
+    weight, bias = torch.rand(3), torch.rand(1)
+    monkeypatch.setenv(common.KERNELS_ENV, "fused")
+    polynorm(x, weight, bias)
+    assert numba_kernels.calls == []
+    monkeypatch.setenv(common.KERNELS_ENV, "auto")
+    monkeypatch.setattr(common, "numba_available", lambda: False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing optional package is not worth a warning
+        polyrelu(x, weight, bias)
+    assert numba_kernels.calls == []
+    assert not common.use_numba(x, 3)
+    assert not common.use_numba(x.half(), 3)
+
+
+def test_broken_numba_falls_back_with_one_warning(numba_kernels, monkeypatch):
+    monkeypatch.setenv(common.KERNELS_ENV, "auto")
+    monkeypatch.setattr(common, "numba_available", lambda: True)
+
+    def broken(*_args):
+        raise RuntimeError("LLVM lowering failed")
+
+    monkeypatch.setattr(numba_kernels, "polynorm_forward", broken)
+    x, weight, bias, grad = _data((3, 8), 3, torch.float32, seed=4)
+    with pytest.warns(RuntimeWarning, match="numba kernel failed .*LLVM lowering failed.*torch path"):
+        _check("polynorm", x, weight, bias, grad)
+    assert not common.use_numba(x, 3)  # switched off for the process
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _check("polyrelu", x, weight, bias, grad)  # no second warning
+    monkeypatch.setattr(common, "_BROKEN", {})
+    monkeypatch.setenv(common.KERNELS_ENV, "numba")
+    with pytest.raises(RuntimeError, match="LLVM"):
+        polynorm(x, weight, bias)  # asked for numba explicitly: no silent fallback
+
+
+def test_forked_child_uses_the_torch_path(numba_kernels, monkeypatch):
+    x = torch.randn(4, 6)
+    polynorm(x, torch.rand(3), torch.rand(1))  # records this process as the numba one
+    assert common._NUMBA_PID == [os.getpid()]
+    monkeypatch.setattr(common, "_NUMBA_PID", [os.getpid() + 1])  # as seen from a fork()ed child
+    assert not common.use_numba(x, 3)
