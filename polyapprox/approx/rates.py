@@ -161,10 +161,10 @@ def fit_rate(params: Sequence[float], errors: Sequence[float], floor: float | Se
 
 
 def enclosure(point: Mapping[str, Any]) -> tuple[float, float]:
-    """(lower, upper) sup error of a sweep point: ``sup_error_lower`` / ``sup_error_upper`` when present,
-    else ``sup_error`` for both ends (a sampled error, not certified)."""
+    """(lower, upper) sup error of a sweep point: ``sup_error_lower`` / ``sup_error_upper`` when present (and
+    not null), else ``sup_error`` for that end (a sampled error, not certified)."""
     e = point.get("sup_error")
-    lo, hi = point.get("sup_error_lower", e), point.get("sup_error_upper", e)
+    lo, hi = (point.get(key) if point.get(key) is not None else e for key in ("sup_error_lower", "sup_error_upper"))
     if lo is None or hi is None:
         raise InvalidDataError("point: no sup_error, sup_error_lower or sup_error_upper")
     return float(lo), float(hi)
@@ -199,7 +199,7 @@ def fit_enclosure(points: Sequence[Mapping[str, Any]], theory_slope: float | Non
     skip = [i for i, p in enumerate(points) if p.get("excluded_reason")]
     fits = [fit_rate(w, [e[k] for e in ends], floor=floors, theory_slope=theory_slope, tolerance=tolerance,
                      exclude=skip) for k in (0, 1)]
-    return EnclosureFit(fits[0], fits[1], all("sup_error_upper" in p for p in points))
+    return EnclosureFit(fits[0], fits[1], all(p.get("sup_error_upper") is not None for p in points))
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def _theorem3_rows(results: Results, preset: str) -> list[tuple[str, str, str, t
     rows = []
     for d, n in PRESETS.get(preset, PRESETS["quick"]).rate_pairs:
         sizes = ",".join(map(str, RATE_SIZES[(d, n)]))
-        cmd = f"polyapprox rates --target {RATE_TARGET[d]} --order {n} --sizes {sizes}"
+        cmd = f"polyapprox rates --target {RATE_TARGET[d]} --order {n} --grids {sizes}"
         claim = (f"Theorem 3, d = {d}, n = {n}: PolyReLU nets reach error eps with O(eps^(-d/n)) parameters "
                  f"(slope -{n}/{d} of sup error vs W)")
         result = _theorem3_row(done[(d, n)]) if (d, n) in done else ("rates step not run", NOT_RUN)

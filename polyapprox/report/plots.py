@@ -102,7 +102,7 @@ def rates_figure(results: Sequence[Mapping[str, Any]], title: str | None = None,
         a.set_xlabel("parameters $W$ (nonzero weights + biases)")
         a.grid(True, which="both", alpha=0.3)
     ax.set_ylabel("sup error (band: certified enclosure)" if any(
-        "sup_error_upper" in p for r in results for p in r["points"]) else "sup error (sampled, refined)")
+        p.get("sup_error_upper") is not None for r in results for p in r["points"]) else "sup error (sampled, refined)")
     ax.set_title("error against parameters")
     cax.set_ylabel(r"compensated error $e \cdot W^{n/d}$")
     cax.set_title("flat = at the rate $W^{-n/d}$")

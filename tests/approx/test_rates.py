@@ -56,6 +56,7 @@ def test_local_trend_rule() -> None:
 def test_enclosure_falls_back_and_fits_both_ends() -> None:
     assert enclosure({"sup_error": 0.5}) == (0.5, 0.5)
     assert enclosure({"sup_error": 0.5, "sup_error_lower": 0.4, "sup_error_upper": 0.6}) == (0.4, 0.6)
+    assert enclosure({"sup_error": 0.5, "sup_error_lower": 0.4, "sup_error_upper": None}) == (0.4, 0.5)
     w = 100.0 * 2.0 ** np.arange(5)
     pts = [{"params": x, "sup_error": x ** -2.0, "sup_error_lower": x ** -2.0, "sup_error_upper": 3 * x ** -1.5,
             "excluded_reason": "at floor" if k == 4 else None} for k, x in enumerate(w)]
