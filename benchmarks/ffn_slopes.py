@@ -2,9 +2,10 @@
 
 For one d = 1 and one d = 2 target, every activation (relu, relu2, gelu, swiglu, polyrelu, polynorm) is
 trained over a width sweep (``polyapprox.train.ffn_sweep``) by each method -- ``varpro`` (output layer solved
-exactly, Levenberg-Marquardt on the rest, float64; the default) and ``adam`` (Adam + L-BFGS, the old
-baseline) -- and the sup / L2 test errors are measured by ``polyapprox.approx.measure.measure_errors`` (on the
-exact ``Net`` for relu / relu2 / polyrelu). Per (method, activation) the table gives
+exactly, Levenberg-Marquardt on the rest, float64, a grid of training points, adaptive knots; the default)
+and ``adam`` (Adam + L-BFGS on random points, the old baseline) -- and the sup / L2 test errors are
+measured by ``polyapprox.approx.measure.measure_errors`` (on the exact ``Net`` for relu / relu2 / polyrelu).
+Per (method, activation) the table gives
 
 * ``slope`` / ``ci``: ``fit_rate`` (the project's rule: asymptotic window of >= 4 sizes, else the last 4;
   bootstrap 95 % CI) on the per-width median over seeds of the sup error vs ``params_nnz`` (nonzero weights +
@@ -69,8 +70,8 @@ def run_target(name: str, widths: tuple[int, ...], grids: tuple[int, ...], prese
 
     cfg = SweepConfig(target=name, widths=widths, seeds=preset["seeds"], n_train=preset["n_train"],
                       n_val=preset["n_val"], construction_n=n, grids=grids, method=method,
-                      activations=preset["activations"],
-                      varpro=VarProConfig(steps=preset["lm_steps"], ridge=1e-16, device=device),
+                      activations=preset["activations"], points="grid" if method == "varpro" else "random",
+                      varpro=VarProConfig(steps=preset["lm_steps"], init="adaptive", device=device),
                       train=TrainConfig(steps=preset["steps"], lbfgs_steps=preset["lbfgs_steps"], device=device))
     torch.set_num_threads(threads)  # script entry point
     t0 = time.perf_counter()

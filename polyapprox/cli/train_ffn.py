@@ -16,10 +16,11 @@ from typing import Any
 from polyapprox.cli._io import deprecated_alias, emit, float_flag, int_flag, parse_int_list, parse_name_list
 
 DEFAULTS = {"target": "sin1", "widths": "4,8,16,32", "steps": 500, "lbfgs_steps": 100, "lr": 1e-2,
-            "train_points": 1024, "val_points": 256, "lm_steps": 300, "ridge": 1e-16, "knots": "uniform",
+            "train_points": 1024, "val_points": 256, "lm_steps": 300, "ridge": 1e-24, "knots": "adaptive",
             "polish": 0}
 #: Per-method defaults of --seeds and --train-points (varpro: 3 seeds, median and best reported).
-METHOD_DEFAULTS = {"varpro": {"seeds": 3, "train_points": 2000}, "adam": {"seeds": 1, "train_points": 1024}}
+METHOD_DEFAULTS = {"varpro": {"seeds": 3, "train_points": 2000, "points": "grid"},
+                   "adam": {"seeds": 1, "train_points": 1024, "points": "random"}}
 
 
 def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
@@ -41,9 +42,11 @@ def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--lm-steps", type=int_flag("lm-steps", 0), default=DEFAULTS["lm_steps"],
                    help="varpro: Levenberg-Marquardt iterations (default 300)")
     p.add_argument("--ridge", type=float_flag("ridge", 0, 1, above=False), default=DEFAULTS["ridge"],
-                   help="varpro: relative ridge of the output-layer solve, in [0, 1] (default 1e-16)")
-    p.add_argument("--knots", default=DEFAULTS["knots"], choices=("uniform", "chebyshev", "random"),
-                   help="varpro: placement of the units' breakpoints over the data's range")
+                   help="varpro: relative ridge of the output-layer solve, in [0, 1] (default 1e-24: the truncated"
+                        " powers of many knots are ill-conditioned, a larger ridge caps the precision)")
+    p.add_argument("--knots", default=DEFAULTS["knots"], choices=("adaptive", "uniform", "chebyshev", "random"),
+                   help="varpro: placement of the units' breakpoints: adaptive (default; 1-D: equidistributing the "
+                        "data's estimated |f^(r+1)|, elsewhere uniform), uniform, chebyshev or random over the range")
     p.add_argument("--polish", type=int_flag("polish", 0), default=DEFAULTS["polish"],
                    help="varpro: sup-norm polish rounds (IRLS, L^p with p up to 10; default 0)")
     p.add_argument("--steps", type=int, default=DEFAULTS["steps"], help="Adam steps (default 500)")
@@ -56,6 +59,9 @@ def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
                    help="validation checks without improvement to stop")
     p.add_argument("--train-points", type=int, default=None,
                    help="training points (default 2000 for varpro, 1024 for adam)")
+    p.add_argument("--points", default=None, choices=("grid", "chebyshev", "random"),
+                   help="layout of the training points: grid (uniform tensor grid with the endpoints; default for "
+                        "varpro), chebyshev (Chebyshev-Lobatto grid) or random (default for adam)")
     p.add_argument("--val-points", type=int, default=DEFAULTS["val_points"], help="validation points")
     p.add_argument("--seeds", type=int, default=None,
                    help="seeds per (activation, width) point (default 3 for varpro: median and best; 1 for adam)")
@@ -104,7 +110,8 @@ def _config(args: argparse.Namespace) -> Any:
         target=args.target, dim=args.dim, activations=tuple(parse_name_list(args.activations, "activations",
                                                                            ACTIVATIONS)),
         widths=tuple(parse_int_list(args.widths, "widths")), seeds=args.seeds, depth=args.depth,
-        order=args.poly_order, n_train=args.train_points, n_val=args.val_points, train=train, init=args.init,
+        order=args.poly_order, n_train=args.train_points, n_val=args.val_points, points=args.points, train=train,
+        init=args.init,
         construction_n=args.construction_n, data=args.data,
         grids=tuple(parse_int_list(args.grids, "grids")) if args.grids else None)
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from polyapprox.approx.rates import EnclosureFit, equal_error_ratio, fit_enclosure
 from polyapprox.report.render import Claim
+from polyapprox.report.trained_claims import trained_beats, trained_rate
 
 Results = Mapping[str, Any]
 __all__ = ["RULES", "compute_claims", "equal_error_ratio"]
@@ -268,6 +269,12 @@ def compute_claims(results: Results, preset: str = "quick") -> list[Claim]:
         ("Parameter matching: SwiGLU hidden 5504 (3 matrices) = 2-matrix FFN hidden 8256 at d = 2048",
          "paper 4.1 / docs/paper.md §3.1", "polyapprox verify --only paper.param_matching",
          _param_matching(results)),
+        ("Trained PolyReLU MLPs reach their rate: slope of sup error vs nonzero params <= -3.4 in 1-D (r = 3; "
+         "free-knot spline rate -4), ReLU <= -1.8 (rate -2); d = 2: PolyReLU <= -1.0", "paper 3.3; issue 14",
+         "polyapprox train ffn --target sin1 --activations relu,polyrelu --widths 4,8,16,32,64,128",
+         trained_rate(results)),
+        ("Trained PolyReLU beats trained ReLU at equal parameters (error factor at the largest common width)",
+         "paper 3.3; issue 14", "polyapprox train ffn --activations relu,polyrelu", trained_beats(results)),
         ("PolyNorm and PolyReLU reach lower validation loss than SwiGLU at equal parameters",
          "paper 4.2, Fig. 1, Table 1", lm, _lm_claim(results, lambda r: r["val_loss"], "lower", preset)),
         ("PolyCom FFN weights have higher effective rank than SwiGLU's", "paper 4.4, Fig. 4", lm,

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from polyapprox.core.names import ACTIVATIONS
+
 
 @dataclass(frozen=True)
 class ReproduceConfig:
@@ -18,10 +20,12 @@ class ReproduceConfig:
     # Sobolev rate sweeps: (d, n) pairs, and the largest grid N per dimension
     rate_pairs: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (1, 3), (1, 4), (2, 1), (2, 2), (2, 3), (3, 2))
     relu_pairs: tuple[tuple[int, int], ...] = ((1, 2), (1, 3), (2, 2))
-    # trained FFN sweeps
-    ffn_widths: tuple[int, ...] = (4, 8, 16, 32)
-    ffn_steps: int = 1000
+    # trained FFN sweeps (VarPro + Levenberg-Marquardt, grid training points, adaptive knots)
+    ffn_activations: tuple[str, ...] = ("relu", "polyrelu")
+    ffn_widths: tuple[int, ...] = (4, 8, 16, 32, 64, 128)
+    ffn_steps: int = 300  # Levenberg-Marquardt iterations per fit
     ffn_seeds: int = 1
+    ffn_points: int = 2000  # training points (a grid of m^d <= ffn_points)
     # LM comparison
     lm_sizes: tuple[str, ...] = ("tiny",)
     lm_steps: int = 150
@@ -32,8 +36,9 @@ class ReproduceConfig:
 
 PRESETS = {
     "quick": ReproduceConfig(),
-    "full": ReproduceConfig(preset="full", ffn_widths=(8, 16, 32, 64, 128, 256, 512, 1024), ffn_steps=6000,
-                            ffn_seeds=3, lm_sizes=("tiny", "small", "medium"), lm_steps=3000,
+    "full": ReproduceConfig(preset="full", ffn_activations=ACTIVATIONS, ffn_widths=(8, 16, 32, 64, 128, 256, 512),
+                            ffn_steps=300, ffn_seeds=3, ffn_points=8192, lm_sizes=("tiny", "small", "medium"),
+                            lm_steps=3000,
                             lm_activations=("relu", "relu2", "gelu", "swiglu", "polyrelu", "polynorm")),
 }
 

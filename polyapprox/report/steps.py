@@ -31,6 +31,8 @@ RELU_SIZES = {(1, 2): (4, 8, 16, 32, 64, 128), (1, 3): (4, 8, 16, 32), (2, 2): (
 SATURATION = ((1, 2, (16, 32, 64, 128)), (2, 3, (16, 32, 64, 128)), (2, 4, (16, 32, 64, 128)))
 #: Trained-FFN targets: one analytic target in d = 1 and one in d = 2.
 FFN_TARGETS = ("sin1", "gauss2")
+#: How they are trained (``SweepConfig.method``): VarPro + Levenberg-Marquardt, the rates-confirming trainer.
+FFN_METHOD = "varpro"
 #: Lemma 2: PolyReLU coefficient vectors a_0..a_r approximated by ReLU nets.
 LEMMA2_TARGETS = {"relu2": ("0", "0", "1"), "paper_default": ("0", "1/3", "1/3", "1/3"),
                   "cubic": ("1/4", "1/2", "-1/2", "3/4")}
@@ -68,7 +70,7 @@ def fingerprint() -> str:
     """A hash of the experiment constants above: a resumed run reuses a step only if they are unchanged."""
     import hashlib
 
-    consts = (RATE_TARGET, RATE_SIZES, RELU_SIZES, SATURATION, FFN_TARGETS, LEMMA2_TARGETS)
+    consts = (RATE_TARGET, RATE_SIZES, RELU_SIZES, SATURATION, FFN_TARGETS, FFN_METHOD, LEMMA2_TARGETS)
     return hashlib.sha256(repr(consts).encode()).hexdigest()[:16]
 
 
@@ -162,7 +164,7 @@ def lemma2_step(cfg: ReproduceConfig, out: Path, resume: bool = False) -> dict[s
     return {"targets": targets, "figures": [_save(lemma2_figure(targets), out, "lemma2_sizes")]}
 
 
-@step("ffn", "trained FFN blocks (six activations) against the Theorem 3 construction")
+@step("ffn", "trained FFN blocks (VarPro + Levenberg-Marquardt) against the Theorem 3 construction")
 def ffn_step(cfg: ReproduceConfig, out: Path, resume: bool = False) -> dict[str, Any]:
     import torch
 
@@ -178,21 +180,23 @@ def ffn_step(cfg: ReproduceConfig, out: Path, resume: bool = False) -> dict[str,
 
 
 def _ffn_target(cfg: ReproduceConfig, out: Path, name: str, figures: list[str], resume: bool) -> dict[str, Any]:
-    from polyapprox.train.ffn import TrainConfig
     from polyapprox.train.ffn_plot import plot_sweep
     from polyapprox.train.ffn_sweep import Sweep, SweepConfig
+    from polyapprox.train.varpro import VarProConfig
 
-    scfg = SweepConfig(target=name, widths=cfg.ffn_widths, seeds=cfg.ffn_seeds,
-                       train=TrainConfig(steps=cfg.ffn_steps, lbfgs_steps=cfg.ffn_steps // 5,
-                                         device="cpu" if cfg.device == "auto" else cfg.device))
+    device = "cpu" if cfg.device == "auto" else cfg.device
+    scfg = SweepConfig(target=name, activations=cfg.ffn_activations, widths=cfg.ffn_widths, seeds=cfg.ffn_seeds,
+                       method=FFN_METHOD, points="grid", n_train=cfg.ffn_points,
+                       varpro=VarProConfig(steps=cfg.ffn_steps, init="adaptive", device=device))
     if resume and (out / "ffn" / name / "results.json").exists():
         from polyapprox.train.state_schema import read_ffn_results
 
         read_ffn_results(out / "ffn" / name / "results.json")
     payload = Sweep(scfg, out / "ffn" / name, resume=resume).run()
     figures.append(_save(plot_sweep(payload), out, f"ffn_{name}"))
-    return {"target": name, "dim": payload["dim"], "activations": {
-        act: {"points": s["points"], "fit": s["fit"]} for act, s in payload["activations"].items()},
+    return {"target": name, "dim": payload["dim"], "size_key": payload["size_key"], "activations": {
+        act: {"points": s["points"], "fit": s["fit"], "fit_best": s["fit_best"]}
+        for act, s in payload["activations"].items()},
         "construction": {**payload["construction"]["fit"],
                          "best_error": min(p["sup_error"] for p in payload["construction"]["points"])}}
 

@@ -72,10 +72,33 @@ class Dataset:
         return int(self.x_train.shape[1])
 
 
+#: Training point layouts: uniform random, a uniform tensor grid, a Chebyshev-Lobatto tensor grid.
+POINTS = ("random", "grid", "chebyshev")
+
+
+def training_points(n: int, dim: int, kind: str, rng: np.random.Generator) -> np.ndarray:
+    """Training inputs (P, dim) in [0,1]^dim: ``n`` uniform random points, or a tensor grid of m points per
+    axis, ``m = floor(n^(1/dim))``, uniform (``k / (m-1)``) or Chebyshev-Lobatto (``(1 - cos(pi k/(m-1)))/2``);
+    both grids hold the endpoints 0 and 1 of every axis (``m^dim <= n`` points)."""
+    if kind not in POINTS:
+        raise ConfigError(f"points: unknown {kind!r}; choose from {', '.join(POINTS)}")
+    if kind == "random":
+        return rng.random((n, dim))
+    m = int(math.floor(n ** (1.0 / dim) + 1e-9))
+    if m < 2:
+        raise ConfigError(f"points: a {kind} needs train-points >= 2^dim = {2**dim} (got {n}); use random")
+    k = np.arange(m) / (m - 1)
+    axis = k if kind == "grid" else 0.5 - 0.5 * np.cos(np.pi * k)
+    mesh = np.meshgrid(*([axis] * dim), indexing="ij")
+    return np.stack([g.reshape(-1) for g in mesh], axis=1)
+
+
 def sample_dataset(f: Callable[[np.ndarray], np.ndarray], dim: int, n_train: int, n_val: int,
-                   rng: np.random.Generator) -> Dataset:
-    """Uniform random points of [0,1]^dim, labelled by f (x (P, d) -> (P,))."""
-    x_tr, x_va = rng.random((n_train, dim)), rng.random((n_val, dim))
+                   rng: np.random.Generator, points: str = "random") -> Dataset:
+    """Training points laid out by ``points`` (``training_points``) and uniform random validation points of
+    [0,1]^dim, labelled by f (x (P, d) -> (P,))."""
+    x_tr = training_points(n_train, dim, points, rng)
+    x_va = rng.random((n_val, dim))
     return Dataset(x_tr, _labels(f, x_tr), x_va, _labels(f, x_va))
 
 

@@ -30,7 +30,15 @@ from polyapprox.core.results import provenance, read_json, write_json
 from polyapprox.errors import ConfigError, InvalidDataError
 from polyapprox.nn import ACTIVATIONS
 from polyapprox.train import ffn_adapters as adapt
-from polyapprox.train.ffn import Dataset, TrainConfig, load_data_file, numpy_callable, sample_dataset, split_dataset
+from polyapprox.train.ffn import (
+    POINTS,
+    Dataset,
+    TrainConfig,
+    load_data_file,
+    numpy_callable,
+    sample_dataset,
+    split_dataset,
+)
 from polyapprox.train.ffn import train as train_model
 from polyapprox.train.ffn_keep import keep
 from polyapprox.train.ffn_model import FFN, GATED, init_ffn_, param_counts, plain_param_count
@@ -60,6 +68,8 @@ class SweepConfig:
     order: int = 3  # PolyReLU / PolyNorm order r
     n_train: int = 1024
     n_val: int = 256
+    points: str = "random"  # training points: random, grid or chebyshev (``training_points``); the CLI's
+    # varpro default is grid (both endpoints in, no gaps: the sup error of a fit lives at the ends and gaps)
     train: TrainConfig = field(default_factory=TrainConfig)  # --method adam
     # varpro (VarPro + Levenberg-Marquardt; the CLI's default) or adam (Adam + L-BFGS; kept as the library
     # default so that callers that set only ``train`` -- the reproduce ffn step -- keep their behaviour)
@@ -83,6 +93,8 @@ class SweepConfig:
         self._check_limits()
         if self.init not in ("random", "construct"):
             raise ConfigError(f"init: unknown {self.init!r}; choose from random, construct")
+        if self.points not in POINTS:
+            raise ConfigError(f"points: unknown {self.points!r}; choose from {', '.join(POINTS)}")
         if self.method not in METHODS:
             raise ConfigError(f"method: unknown {self.method!r}; choose from {', '.join(METHODS)}")
         if self.init == "construct" and self.method == "varpro":
@@ -232,7 +244,7 @@ class Sweep:
             else:
                 t = self.target
                 self._data[seed] = sample_dataset(lambda x: adapt.target_values(t, x), t.dim,
-                                                  self.config.n_train, self.config.n_val, rng)
+                                                  self.config.n_train, self.config.n_val, rng, self.config.points)
         return self._data[seed]
 
     def _measure(self, fn: Callable[[np.ndarray], np.ndarray], seed: int) -> dict[str, Any]:
@@ -302,7 +314,7 @@ class Sweep:
             before = self._measure(numpy_callable(model), seed)
         elif c.method == "varpro":
             model = FFN(data.dim, width, activation, depth=c.depth, order=c.order)
-            spread_init_(model, torch.as_tensor(data.x_train), c.varpro.init, gen)
+            spread_init_(model, torch.as_tensor(data.x_train), c.varpro.init, gen, torch.as_tensor(data.y_train))
         else:
             model = init_ffn_(FFN(data.dim, width, activation, depth=c.depth, order=c.order), gen)
         label = f"{activation} {width} s{seed}"

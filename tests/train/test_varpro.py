@@ -111,9 +111,10 @@ def test_lm_accepts_only_decreasing_steps():
 
 
 def test_rejected_steps_leave_theta_unchanged():
-    """A residual that no step can lower (y in the span at the start): every step is rejected, theta kept."""
+    """A residual that no step can lower (y = 0: c = 0 and r = 0 exactly): every step is rejected, theta kept.
+    (y = Phi 1, in the span, leaves a rounding-level residual ~1e-32 that column-scaled solves can lower.)"""
     _, features, like, theta, x = _setup("gelu")
-    y = vp.feature_matrix(features, like, x) @ torch.ones(6, dtype=torch.float64)
+    y = torch.zeros(x.shape[0], dtype=torch.float64)
     lm = vp._LM(features, like, x, y, lam=0.0)
     out, hist, done = vp.lm_solve(lm, theta, steps=20)
     assert len(hist) == 1 and done >= 1 and torch.equal(out, theta)
@@ -128,14 +129,38 @@ def test_memory_fallback_uses_lbfgs(monkeypatch):
 
 
 def test_spread_init_puts_knots_inside_the_data_range():
+    """All knots but ``outside_units`` (r = 3 for PolyReLU_3) lie inside the data; those r units are active on
+    every point (degree-r polynomials, so the features span the whole spline space); no two knots coincide."""
     x = torch.rand(500, 1, dtype=torch.float64)
+    y = torch.sin(6 * x[:, 0])
+    assert vp.outside_units(32, 3) == 3 and vp.outside_units(8, 3) == 2 and vp.outside_units(32, 0) == 0
     for kind in vp.INITS:
-        m = vp.spread_init_(FFN(1, 32, "polyrelu"), x, kind, torch.Generator().manual_seed(1))
+        m = vp.spread_init_(FFN(1, 32, "polyrelu"), x, kind, torch.Generator().manual_seed(1), y)
         k = -m.layers[0].bias.detach() / m.layers[0].weight.detach()[:, 0]
-        assert float(k.min()) >= float(x.min()) - 1e-12 and float(k.max()) <= float(x.max()) + 1e-12
+        inside = (k >= float(x.min()) - 1e-12) & (k <= float(x.max()) + 1e-12)
+        assert int(inside.sum()) == 29
+        z = m.layers[0](x).detach()[:, ~inside]
+        assert bool((z > 0).all())  # the 3 others: active everywhere
+        assert float(torch.diff(torch.sort(k[inside]).values).min()) > 1e-6  # no collisions (+-1 directions)
         assert m.layers[1].weight.tolist() == [1.0, 0.0, 0.0]  # pure highest power
     u = vp.knot_fractions(8, "chebyshev", torch.Generator().manual_seed(0)).sort().values
     assert float(u[1] - u[0]) < float(u[4] - u[3])  # clustered towards the ends
+
+
+def test_adaptive_knots_follow_the_curvature():
+    """Adaptive knots equidistribute |f''|^(2/5) for ReLU: for f = x^6 (f'' = 30 x^4) most knots lie in the
+    right half; without labels they are refused; for a linear f (f'' = 0) they stay spread (floor)."""
+    from polyapprox.errors import ConfigError
+
+    x = torch.linspace(0, 1, 400, dtype=torch.float64)[:, None]
+    m = vp.spread_init_(FFN(1, 40, "relu"), x, "adaptive", torch.Generator().manual_seed(0), x[:, 0] ** 6)
+    k = -m.layers[0].bias.detach() / m.layers[0].weight.detach()[:, 0]
+    k = k[(k > 0) & (k < 1)]
+    assert int((k > 0.5).sum()) > 0.75 * k.numel()  # uniform: half
+    u = vp.adaptive_fractions(x[:, 0], 2 * x[:, 0], 10, 1, torch.Generator().manual_seed(0))
+    assert u is not None and float(u.min()) < 0.15 and float(u.max()) > 0.85
+    with pytest.raises(ConfigError):
+        vp.spread_init_(FFN(1, 8, "relu"), x, "adaptive", torch.Generator().manual_seed(0))
 
 
 def test_config_is_checked():
@@ -186,3 +211,55 @@ def _net_values(net, x):
     from polyapprox.approx.measure import as_callable
 
     return as_callable(net, 1)(x)
+
+
+def test_grid_training_points_hold_both_endpoints():
+    from polyapprox.errors import ConfigError
+    from polyapprox.train.ffn import training_points
+
+    rng = np.random.default_rng(0)
+    for kind in ("grid", "chebyshev"):
+        x = training_points(2000, 1, kind, rng)
+        assert x.shape == (2000, 1) and x.min() == 0.0 and x.max() == 1.0
+        x2 = training_points(2000, 2, kind, rng)  # 44 x 44 tensor grid with the four corners
+        assert x2.shape == (44 * 44, 2) and {(0.0, 0.0), (1.0, 1.0), (0.0, 1.0)} <= set(map(tuple, x2.tolist()))
+    g = np.sort(training_points(11, 1, "grid", rng)[:, 0])
+    assert np.allclose(np.diff(g), 0.1)
+    c = np.sort(training_points(11, 1, "chebyshev", rng)[:, 0])
+    assert np.diff(c)[0] < np.diff(c)[5]  # clustered at the ends
+    assert training_points(50, 1, "random", rng).min() > 0.0  # random: no endpoints in general
+    with pytest.raises(ConfigError):
+        training_points(3, 2, "grid", rng)  # fewer than 2^d points
+
+
+def test_initial_features_span_the_cubic_spline_space():
+    """At init (uniform knots) the projected fit equals scipy's least-squares cubic spline on the same knots:
+    the r always-active units supply the cubic polynomials, no two knots coincide, and the default ridge
+    does not cap the precision (each failed before: 25-60x worse, measured)."""
+    from scipy.interpolate import make_lsq_spline
+
+    x = torch.linspace(0, 1, 800, dtype=torch.float64)[:, None]
+    y = torch.sin(2 * torch.pi * x[:, 0])
+    m = vp.spread_init_(FFN(1, 24, "polyrelu"), x, "uniform", torch.Generator().manual_seed(2))
+    features, _ = vp.split_model(m)
+    vp._plain(features)
+    like = {k: v.detach() for k, v in features.named_parameters()}
+    phi = vp.feature_matrix(features, like, x)
+    ours = float(vp.project(phi, y, vp.ridge_scale(phi, vp.VarProConfig().ridge)).fit_residual.abs().max())
+    k = (-m.layers[0].bias / m.layers[0].weight[:, 0]).detach().numpy()
+    knots = np.sort(k[(k > 0) & (k < 1)])
+    spline = make_lsq_spline(x[:, 0].numpy(), y.numpy(), np.r_[[0.0] * 4, knots, [1.0] * 4], k=3)
+    ref = float(np.abs(spline(x[:, 0].numpy()) - y.numpy()).max())
+    assert knots.size == 21 and abs(ours / ref - 1) < 1e-3
+
+
+def test_dead_units_get_zero_output_weight_and_a_deterministic_fit():
+    g = torch.Generator().manual_seed(0)
+    phi = torch.rand(60, 5, dtype=torch.float64, generator=g)
+    phi[:, 2] = 0.0  # a unit off on every point
+    y = torch.rand(60, dtype=torch.float64, generator=g)
+    fits = [vp.project(phi, y, lam) for lam in (0.0, 1e-24, 1e-24)]
+    assert all(float(p.c[2]) == 0.0 for p in fits)
+    expected = torch.linalg.lstsq(phi[:, [0, 1, 3, 4]], y[:, None]).solution[:, 0]
+    assert torch.allclose(fits[0].c[[0, 1, 3, 4]], expected, atol=1e-10)
+    assert torch.equal(fits[1].c, fits[2].c)
