@@ -1,12 +1,16 @@
-"""Fitting approximation rates with confidence intervals (docs/measurement.md §6). Pure functions.
+"""Fitting approximation rates (docs/measurement.md §6). Pure functions.
 
 ``fit_rate(params, errors)`` fits ``log e = c + s log W`` by OLS on the *asymptotic window*: the longest
 suffix of at least ``MIN_WINDOW`` = 4 points (after removing points at the float floor, error < 10 x floor)
 whose local slopes ``s_i = d log e / d log W`` lie within ``max(0.1 |s_th|, 0.05)`` of their median (the
 median slope stands in for s_th when no theory slope is given). With fewer than 4 such points the fit is
-reported as "not asymptotic" (neither pass nor fail). The CI is the t-based OLS interval and a pairs
-bootstrap percentile interval (B = 2000, seeded); the data are deterministic, so both describe model
-misfit, not sampling noise.
+reported as "not asymptotic" (neither pass nor fail). The data are deterministic (no seeds, no sampling),
+so no confidence interval is reported: a fit gives the *range* of its local (consecutive) slopes in the
+window and their *trend* (``local_trend``: do the last two local slopes move toward the theory slope?).
+
+``fit_enclosure(params, lower, upper, ...)`` fits the lower and the upper end of each point's error
+enclosure separately (``enclosure(point)`` reads ``sup_error_lower`` / ``sup_error_upper`` and falls back
+to ``sup_error`` for both ends when a point has no enclosure).
 
 ``log_factor_test(params, errors, n, d)`` looks for a ln(1/eps) factor: the slope of log(e W^{n/d}) against
 log log W (about n/d for Yarotsky-type ReLU nets, <= 0 for PUT-PolyReLU), and the log-corrected slope of
@@ -16,7 +20,7 @@ log e against log(W / log W).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -26,17 +30,17 @@ from polyapprox.errors import InvalidDataError
 
 MIN_WINDOW = 4
 FLOOR_FACTOR = 10.0
-BOOTSTRAP = 2000
+TREND_TOL = 0.1
 
 
 @dataclass(frozen=True)
 class RateFit:
-    """A log-log rate fit. ``window``: indices (into the input) used; ``ci``: bootstrap 95 %; ``ols_ci``: t-based."""
+    """A log-log rate fit. ``window``: indices (into the input) used; ``local_range``: (min, max) of the local
+    slopes inside the window (a range, not a confidence interval); ``trend``: ``local_trend`` of them."""
 
     slope: float
     intercept: float
-    ci: tuple[float, float]
-    ols_ci: tuple[float, float]
+    local_range: tuple[float, float]
     se: float
     window: tuple[int, ...]
     n_used: int
@@ -48,6 +52,7 @@ class RateFit:
     theory_gap: float | None
     agrees_with_theory: bool | None
     tolerance: float
+    trend: str = "-"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,6 +72,7 @@ def _ols(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
 
 
 def _t_ci(slope: float, se: float, k: int) -> tuple[float, float]:
+    """The t interval of an OLS slope (model: independent normal residuals)."""
     if k < 3 or not math.isfinite(se):
         return (math.nan, math.nan)
     from scipy.stats import t
@@ -75,23 +81,17 @@ def _t_ci(slope: float, se: float, k: int) -> tuple[float, float]:
     return (slope - half, slope + half)
 
 
-def _bootstrap_ci(x: np.ndarray, y: np.ndarray, seed: int, b: int = BOOTSTRAP) -> tuple[float, float]:
-    """Pairs bootstrap percentile 95 % CI of the OLS slope (resamples with one distinct x are redrawn)."""
-    k = len(x)
-    if k < 3:
-        return (math.nan, math.nan)
-    rng = np.random.default_rng(seed)
-    slopes = []
-    while len(slopes) < b:
-        idx = rng.integers(0, k, size=(b, k))
-        xs, ys = x[idx], y[idx]
-        xm = xs.mean(axis=1, keepdims=True)
-        sxx = np.sum((xs - xm) ** 2, axis=1)
-        ok = sxx > 1e-12 * max(float(np.ptp(x)) ** 2, 1e-300)
-        s = np.sum((xs - xm) * (ys - ys.mean(axis=1, keepdims=True)), axis=1)[ok] / sxx[ok]
-        slopes.extend(s.tolist())
-    arr = np.array(slopes[:b])
-    return (float(np.percentile(arr, 2.5)), float(np.percentile(arr, 97.5)))
+def local_trend(local: Sequence[float], theory: float | None, tol: float = TREND_TOL) -> str:
+    """How the last two local slopes sit against ``theory``: "within tol" (both within ``tol``), "toward"
+    (the last is at least as close as the one before), "away", "too few" (< 2 slopes) or "-" (no theory)."""
+    if theory is None:
+        return "-"
+    if len(local) < 2:
+        return "too few"
+    before, last = abs(local[-2] - theory), abs(local[-1] - theory)
+    if max(before, last) <= tol:
+        return "within tol"
+    return "toward" if last <= before else "away"
 
 
 def _clean(params: Sequence[float], errors: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -124,21 +124,24 @@ def asymptotic_window(log_w: np.ndarray, log_e: np.ndarray, theory_slope: float 
 
 
 def fit_rate(params: Sequence[float], errors: Sequence[float], floor: float | Sequence[float] | None = None,
-             theory_slope: float | None = None, seed: int = 0, tolerance: float = 0.1) -> RateFit:
+             theory_slope: float | None = None, tolerance: float = 0.1,
+             exclude: Sequence[int] = ()) -> RateFit:
     """Fit the rate s in e ~ C W^s on the asymptotic window (module docstring); flag the theory comparison.
 
     ``floor``: precision floor (scalar or per point); points with error < 10 x floor (or error 0) are
-    excluded. ``agrees_with_theory``: |slope - theory_slope| <= tolerance (None without a theory slope or
+    excluded, and so are the indices in ``exclude`` (points excluded upstream, with a reason).
+    ``agrees_with_theory``: |slope - theory_slope| <= tolerance (None without a theory slope or
     outside the asymptotic regime).
     """
     w, e = _clean(params, errors)
     order = np.argsort(w, kind="stable")
     fl = np.zeros_like(e) if floor is None else np.broadcast_to(np.asarray(floor, dtype=np.float64), e.shape)
-    at_floor = tuple(int(i) for i in order if e[i] <= 0 or e[i] < FLOOR_FACTOR * fl[i])
+    dropped = {int(i) for i in exclude}
+    at_floor = tuple(int(i) for i in order if e[i] <= 0 or e[i] < FLOOR_FACTOR * fl[i] or int(i) in dropped)
     usable = np.array([i for i in order if i not in at_floor], dtype=np.intp)
     if usable.size < 2 or np.ptp(w[usable]) == 0:
         nan2 = (math.nan, math.nan)
-        return RateFit(math.nan, math.nan, nan2, nan2, math.nan, tuple(int(i) for i in usable), int(usable.size),
+        return RateFit(math.nan, math.nan, nan2, math.nan, tuple(int(i) for i in usable), int(usable.size),
                        at_floor, (), theory_slope, False, "insufficient data", None, None, tolerance)
     lw, le = np.log(w[usable]), np.log(e[usable])
     start, local = asymptotic_window(lw, le, theory_slope)
@@ -147,12 +150,56 @@ def fit_rate(params: Sequence[float], errors: Sequence[float], floor: float | Se
     slope, intercept, se = _ols(lw[sel], le[sel])
     gap = slope - theory_slope if theory_slope is not None else None
     agrees = (abs(gap) <= tolerance) if (gap is not None and asymptotic) else None
+    in_window = local[sel[0]:sel[-1]]
     return RateFit(
-        slope=slope, intercept=intercept, ci=_bootstrap_ci(lw[sel], le[sel], seed),
-        ols_ci=_t_ci(slope, se, len(sel)), se=se, window=tuple(int(usable[i]) for i in sel), n_used=int(len(sel)),
+        slope=slope, intercept=intercept, local_range=(float(in_window.min()), float(in_window.max())),
+        se=se, window=tuple(int(usable[i]) for i in sel), n_used=int(len(sel)),
         excluded_floor=at_floor, local_slopes=tuple(float(v) for v in local), theory_slope=theory_slope,
         asymptotic=asymptotic, status="asymptotic" if asymptotic else "not asymptotic",
-        theory_gap=gap, agrees_with_theory=agrees, tolerance=tolerance)
+        theory_gap=gap, agrees_with_theory=agrees, tolerance=tolerance,
+        trend=local_trend([float(v) for v in in_window], theory_slope))
+
+
+def enclosure(point: Mapping[str, Any]) -> tuple[float, float]:
+    """(lower, upper) sup error of a sweep point: ``sup_error_lower`` / ``sup_error_upper`` when present (and
+    not null), else ``sup_error`` for that end (a sampled error, not certified)."""
+    e = point.get("sup_error")
+    lo, hi = (point.get(key) if point.get(key) is not None else e for key in ("sup_error_lower", "sup_error_upper"))
+    if lo is None or hi is None:
+        raise InvalidDataError("point: no sup_error, sup_error_lower or sup_error_upper")
+    return float(lo), float(hi)
+
+
+def point_floor(point: Mapping[str, Any]) -> float:
+    """The precision floor of a sweep point: the tight ``float_floor`` when present, else ``floor`` (or 0)."""
+    value = point.get("float_floor", point.get("floor"))
+    return float(value) if value is not None else 0.0
+
+
+@dataclass(frozen=True)
+class EnclosureFit:
+    """Rate fits of the lower and of the upper end of the error enclosures; ``certified``: the points carried
+    their own upper bounds (else both fits use the sampled sup error)."""
+
+    lower: RateFit
+    upper: RateFit
+    certified: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lower": self.lower.to_dict(), "upper": self.upper.to_dict(), "certified": self.certified}
+
+
+def fit_enclosure(points: Sequence[Mapping[str, Any]], theory_slope: float | None, x: str = "params",
+                  tolerance: float = 0.1) -> EnclosureFit:
+    """``fit_rate`` of each enclosure end against ``x`` (``params`` or ``N``) for sweep point dicts; points
+    with an ``excluded_reason`` and points under 10 x their floor (``point_floor``) are left out."""
+    w = [float(p[x]) for p in points]
+    ends = [enclosure(p) for p in points]
+    floors = [point_floor(p) for p in points]
+    skip = [i for i, p in enumerate(points) if p.get("excluded_reason")]
+    fits = [fit_rate(w, [e[k] for e in ends], floor=floors, theory_slope=theory_slope, tolerance=tolerance,
+                     exclude=skip) for k in (0, 1)]
+    return EnclosureFit(fits[0], fits[1], all(p.get("sup_error_upper") is not None for p in points))
 
 
 @dataclass(frozen=True)
@@ -199,3 +246,19 @@ def log_factor_test(params: Sequence[float], errors: Sequence[float], n: int, d:
         verdict = "inconclusive"
     return LogFactorTest(loglog_slope=s, loglog_ci=ci, corrected_slope=corrected, plain_slope=plain,
                          expected_without_log=-r, verdict=verdict, n_used=int(w.size))
+
+
+def equal_error_ratio(poly: Mapping[str, Any], relu: Mapping[str, Any]) -> list[tuple[float, float]]:
+    """For each ReLU point (W_relu, e): W_relu / W_poly(e), W_poly(e) interpolated log-log on the PolyReLU
+    sweep (within its measured error range only). Returns [(e, ratio)] with e decreasing."""
+    pw = np.log([p["params"] for p in poly["points"]])
+    pe = np.log([enclosure(p)[1] for p in poly["points"]])
+    order = np.argsort(pe)
+    out = []
+    for p in relu["points"]:
+        e = enclosure(p)[1]
+        le = math.log(e)
+        if pe.min() <= le <= pe.max():
+            w_poly = math.exp(float(np.interp(le, pe[order], pw[order])))
+            out.append((e, p["params"] / w_poly))
+    return sorted(out, reverse=True)

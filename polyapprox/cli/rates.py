@@ -3,7 +3,7 @@
     polyapprox rates --target sin1 --order 2 [--dim 1] [--method polyrelu|relu|relu2] [--grids 8,16,32]
                      [--out DIR] [--json]
     polyapprox targets [--dim d] [--json]
-    polyapprox plot rates RESULTS.json [RESULTS.json ...] --out FIG.png
+    polyapprox plot rates RESULTS.json [RESULTS.json ...] --out FIG.png|FIG.pdf|FIG.svg
 
 ``--target`` is a catalogue name (``polyapprox targets``) or an expression in x1..xd (or x, y, z); an
 expression needs ``--dim`` and may declare ``--smoothness``. With ``--out DIR`` the command writes
@@ -68,7 +68,7 @@ def add_parsers(sub: Any) -> None:
     pr = psub.add_parser("rates", help="error vs parameters from rates results JSON files")
     pr.add_argument("results", nargs="+", metavar="RESULTS",
                     help="a rates results file, a `rates --out` folder or a report's results/rates.json")
-    pr.add_argument("--out", required=True, help="figure path (.png; an .svg is written beside it)")
+    pr.add_argument("--out", required=True, help="figure path; the suffix sets the format: .png, .pdf or .svg")
     pr.add_argument("--title", default=None, help="figure title (matplotlib mathtext allowed)")
     pr.add_argument("--json", action="store_true", help="print the written files as one JSON document")
     pr.set_defaults(func=run_plot_rates)
@@ -94,14 +94,27 @@ def summary(res: Any) -> dict[str, Any]:
                     "l2_error": p.l2_error, "floor": p.floor, "bound": p.bound, "q": p.q,
                     "sup_error_lower": p.sup_error_lower, "sup_error_upper": p.sup_error_upper,
                     "float_floor": p.float_floor, "excluded_reason": p.excluded_reason} for p in res.points],
-        "fit": {"slope": res.fit.slope, "ci": list(res.fit.ci), "ols_ci": list(res.fit.ols_ci),
-                "window": list(res.fit.window), "status": res.fit.status,
+        "fit": {"slope": res.fit.slope, "local_range": list(res.fit.local_range), "trend": res.fit.trend,
+                "local_slopes": list(res.fit.local_slopes), "window": list(res.fit.window), "status": res.fit.status,
                 "agrees_with_theory": res.fit.agrees_with_theory},
-        "fit_vs_N": {"slope": res.fit_vs_N.slope, "ci": list(res.fit_vs_N.ci), "status": res.fit_vs_N.status},
+        "fit_enclosure": _enclosure_summary(res),
+        "fit_vs_N": {"slope": res.fit_vs_N.slope, "local_range": list(res.fit_vs_N.local_range),
+                     "status": res.fit_vs_N.status},
         "log_factor": None if res.log_factor is None else {
-            "loglog_slope": res.log_factor.loglog_slope, "ci": list(res.log_factor.loglog_ci),
+            "loglog_slope": res.log_factor.loglog_slope, "t_interval": list(res.log_factor.loglog_ci),
             "corrected_slope": res.log_factor.corrected_slope, "verdict": res.log_factor.verdict},
     }
+
+
+def _enclosure_summary(res: Any) -> dict[str, Any]:
+    """OLS slope on the lower and on the upper enclosure ends, their local slopes and trends."""
+    from polyapprox.approx.rates import fit_enclosure
+
+    enc = fit_enclosure([p.to_dict() for p in res.points], res.theory_slope)
+    return {"certified": enc.certified, **{end: {
+        "slope": f.slope, "status": f.status, "window": list(f.window), "local_slopes": list(f.local_slopes),
+        "local_range": list(f.local_range), "trend": f.trend} for end, f in (("lower", enc.lower),
+                                                                             ("upper", enc.upper))}}
 
 
 def run_rates(args: argparse.Namespace) -> int:
@@ -143,8 +156,11 @@ def run_rates(args: argparse.Namespace) -> int:
                          f"{len(res.points)} networks {out / 'net_N*.json'}\n")
     end_progress(args)
     fit = res.fit
+    enc = payload["fit_enclosure"]
     text = (f"{res.target} d={d} n={res.order} {res.method}: slope {fit.slope:.4f} "
-            f"CI [{fit.ci[0]:.4f}, {fit.ci[1]:.4f}] ({fit.status}), theory {res.theory_slope:.4f}\n"
+            f"(lower end {enc['lower']['slope']:.4f}, upper end {enc['upper']['slope']:.4f}; local slopes "
+            f"{', '.join(f'{v:.3f}' for v in fit.local_slopes)}, {fit.trend}) ({fit.status}), "
+            f"theory {res.theory_slope:.4f}\n"
             + "\n".join(f"  N={p['N']:>4} W={p['params']:>8} depth={p['depth']} sup={p['sup_error']:.3e} "
                         f"l2={p['l2_error']:.3e}" for p in payload["points"]))
     emit(payload, args.json, text)
@@ -171,7 +187,7 @@ def _write_outputs(out: Any, res: Any, payload: dict[str, Any], cfg: Any) -> Non
                  "provenance": provenance()})
     for p, net in zip(res.points, res.nets, strict=True):
         netjson.save(net, out / f"net_N{p.N}.json", layout="sparse")
-    save_figure(rates_figure([full]), str(out / "rates.png"))
+    save_figure(rates_figure([full]), str(out / "rates.png"), formats=("png", "svg"))
     write_json(out / "results.json", full)
 
 
@@ -195,8 +211,7 @@ def run_targets(args: argparse.Namespace) -> int:
 RATES_SPEC = {
     "target": str, "dim": int, "order": int, "method": str, "theory_slope": float,
     "points": [{"N": int, "params": float, "sup_error": NUMBER, "floor": (NUMBER, None)}],
-    "fit": {"slope": NUMBER, "intercept": NUMBER, "ci": [NUMBER, NUMBER], "window": [int], "excluded_floor": [int],
-            "status": str},
+    "fit": {"slope": NUMBER, "intercept": NUMBER, "window": [int], "excluded_floor": [int], "status": str},
 }
 
 
@@ -251,9 +266,10 @@ def run_plot_rates(args: argparse.Namespace) -> int:
     import sys
 
     from polyapprox.core.outdir import locked
-    from polyapprox.core.results import save_figure
+    from polyapprox.core.results import figure_format, save_figure
     from polyapprox.report.plots import rates_figure
 
+    figure_format(args.out)  # an unknown suffix is refused before anything is read or written
     title = check_title(args.title)
     results = [sweep for path in args.results for sweep in read_rates_results(path)]
     with locked(args.out, folder=False):

@@ -53,7 +53,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
     from polyapprox.core.outdir import locked
     from polyapprox.core.results import atomic_write_text
     from polyapprox.report.build import build_report
-    from polyapprox.report.render import render_html, render_markdown
+    from polyapprox.report.render import VERDICTS, render_html, render_markdown
     from polyapprox.report.reproduce import PRESETS, run_steps
     from polyapprox.train.lm_train import resolve_device
 
@@ -70,11 +70,12 @@ def run_reproduce(args: argparse.Namespace) -> int:
         md = atomic_write_text(out / "report.md", render_markdown(report))
         page = atomic_write_text(out / "report.html", render_html(report, root=out))
     verdicts = [c.verdict for c in report.claims]
+    counts = {v: verdicts.count(v) for v in VERDICTS}
     summary = {"report": str(md), "html": str(page), "seconds": seconds,
                "claims": [dataclasses.asdict(c) for c in report.claims],
-               "holds": verdicts.count("holds"), "does_not_hold": verdicts.count("does not hold"),
-               "not_checked": verdicts.count("not checked at this size")}
-    text = (f"report: {md}\nhtml:   {page}\nclaims: {summary['holds']} hold, {summary['does_not_hold']} do not "
-            f"hold, {summary['not_checked']} not checked at this size ({seconds:.0f} s)")
+               **{v.replace(" ", "_"): n for v, n in counts.items()},
+               "not_checked": counts["not checked at this size"]}
+    text = (f"report: {md}\nhtml:   {page}\nclaims: " + ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+            + f" ({seconds:.0f} s)")
     emit(summary, args.json, text)
     return 0

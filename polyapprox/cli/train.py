@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from polyapprox.cli._io import deprecated_alias, emit, float_flag, parse_name_list, seed_flag
+from polyapprox.cli._io import deprecated_alias, emit, float_flag, int_flag, parse_name_list, seed_flag
 from polyapprox.core.names import ACTIVATIONS, LM_SIZES
 
 
@@ -50,6 +50,8 @@ def _add_lm(train_sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="replace the results and checkpoints of --out")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
     p.add_argument("--seed", type=seed_flag(), default=0, help="random seed, 0 .. 2**32-1")
+    p.add_argument("--seeds", type=int_flag("seeds", 1), default=1,
+                   help="runs per (activation, model), seeds SEED, SEED+1, ... (default 1)")
     p.add_argument("--json", action="store_true", help="print the results JSON alone on stdout")
     p.set_defaults(func=_run_lm)
 
@@ -63,7 +65,11 @@ def _run_lm(args: argparse.Namespace) -> int:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise ConfigError(f"--{name.replace('_', '-')}: {value} must be >= 1")
+    from polyapprox.core import limits
+
+    limits.check("seeds", args.seeds, "--seeds")
     sweep = SweepConfig(
+        seeds=args.seeds,
         activations=tuple(parse_name_list(args.activations, "--activations", ACTIVATIONS)),
         sizes=tuple(parse_name_list(args.models, "--models", tuple(LM_SIZES))),
         steps=args.steps,
@@ -122,12 +128,12 @@ def _stderr(msg: str) -> None:
 
 
 def _text(payload: dict, out: str) -> str:
-    head = f"{'activation':<10} {'size':<7} {'params':>11} {'tokens':>11} {'val_loss':>9} {'tok/s':>9}"
+    head = f"{'activation':<10} {'size':<7} {'seed':>5} {'params':>11} {'tokens':>11} {'val_loss':>9} {'tok/s':>9}"
     lines = [head + f" {'erank_in':>9} {'erank_out':>9} {'cos':>6}"]
     for r in payload["runs"]:
         cos = sum(r["cosine"]) / len(r["cosine"]) if r["cosine"] else float("nan")
         lines.append(
-            f"{r['activation']:<10} {r['size']:<7} {r['params']:>11,} {r['tokens']:>11,} "
+            f"{r['activation']:<10} {r['size']:<7} {r.get('seed', '-')!s:>5} {r['params']:>11,} {r['tokens']:>11,} "
             f"{r['val_loss']:>9.4f} {r['tokens_per_s']:>9,.0f} {r['erank_mean']['w_in']:>9.2f} "
             f"{r['erank_mean']['w_out']:>9.2f} {cos:>6.3f}"
         )

@@ -2,7 +2,7 @@
 
 Wire-up: ``add_ffn_parser(train_subparsers)`` registers the ``ffn`` sub-verb with ``func=run_ffn``.
 Output: JSON (``--json``) with, per activation, ``points`` ({width, params, seed, train_loss, sup_error,
-l2_error, ...}) and ``fit`` ({slope, ci, ...}), plus the Theorem 3 construction's curve; a text table
+l2_error, ...}) and ``fit`` ({slope, local_range, ...}), plus the Theorem 3 construction's curve; a text table
 otherwise. ``--out DIR`` writes DIR/results.json after every finished point (resumable with ``--resume``),
 DIR/sweep.json (the payload) and DIR/ffn_sweep.png/.svg; DIR is locked for the run and a finished DIR is
 replaced only with ``--force``.
@@ -158,7 +158,7 @@ def _run_ffn(args: argparse.Namespace, config: Any) -> int:
         from polyapprox.train.ffn_plot import plot_sweep
 
         write_json(f"{args.out}/sweep.json", payload)
-        payload["files"] = save_figure(plot_sweep(payload), f"{args.out}/ffn_sweep")
+        payload["files"] = save_figure(plot_sweep(payload), f"{args.out}/ffn_sweep", formats=("png", "svg"))
     emit(payload, args.json, _text(payload))
     return 0
 
@@ -173,14 +173,14 @@ def _text(payload: dict[str, Any]) -> str:
     series = payload.get("activations") or payload.get("construct_trained") or {}
     for name, s in series.items():
         f = s["fit"]
-        ci = f.get("ci") or [None, None]
-        lines.append(f"  {name:9s} slope {_fmt(f.get('slope'), '.2f'):>6s}  CI [{_fmt(ci[0], '.2f')}, "
+        ci = f.get("local_range") or [None, None]
+        lines.append(f"  {name:9s} slope {_fmt(f.get('slope'), '.2f'):>6s}  local range [{_fmt(ci[0], '.2f')}, "
                      f"{_fmt(ci[1], '.2f')}]  ({f.get('status')})")
     c = payload.get("construction")
     if c:
         f = c["fit"]
-        ci = f.get("ci") or [None, None]
-        lines.append(f"  {'theorem3':9s} slope {_fmt(f.get('slope'), '.2f'):>6s}  CI [{_fmt(ci[0], '.2f')}, "
+        ci = f.get("local_range") or [None, None]
+        lines.append(f"  {'theorem3':9s} slope {_fmt(f.get('slope'), '.2f'):>6s}  local range [{_fmt(ci[0], '.2f')}, "
                      f"{_fmt(ci[1], '.2f')}]  (Theorem 3, n = {c['n']}, untrained)")
     lines.append("points: activation width (N for construct) params seed train_loss sup_error l2_error "
                  "[before training: sup]")

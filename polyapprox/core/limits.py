@@ -52,6 +52,7 @@ LIMITS: dict[str, Limit] = {lim.name: lim for lim in (
     Limit("width", 65_536, "width of one trained MLP or model"),
     Limit("points", 50_000_000, "evaluation points of one measurement"),
     Limit("memory_mb", 8_192, "estimated memory of one run, in MB"),
+    Limit("seeds", 100, "seeds (repeated runs) of one LM sweep point"),
 )}
 
 

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 from polyapprox.core import limits
 from polyapprox.core.outdir import describe, refuse_special
 from polyapprox.core.schema import check
-from polyapprox.errors import InvalidDataError, PolyapproxError, shorten
+from polyapprox.errors import ConfigError, InvalidDataError, PolyapproxError, shorten
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> Path:
@@ -105,13 +105,32 @@ def provenance() -> dict[str, str]:
     return out
 
 
-def save_figure(fig: Any, path: str, formats: Sequence[str] = ("png", "svg")) -> list[str]:
-    """Save a matplotlib ``fig`` atomically as PATH(.png/.svg) for each format; returns the written paths."""
+#: figure formats ``save_figure`` writes, chosen by the path's suffix
+FIGURE_FORMATS = ("png", "pdf", "svg")
+
+
+def figure_format(path: str | os.PathLike[str]) -> str:
+    """The format named by ``path``'s suffix (png, pdf or svg); any other suffix is a ``ConfigError`` (exit 2)."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in FIGURE_FORMATS:
+        raise ConfigError(f"out: {shorten(os.fspath(path))!r} must end in .png, .pdf or .svg")
+    return suffix
+
+
+def save_figure(fig: Any, path: str, formats: Sequence[str] | None = None) -> list[str]:
+    """Save a matplotlib ``fig`` atomically; returns the written paths.
+
+    Without ``formats`` the one format named by ``path``'s suffix is written (``figure_format``: .png, .pdf,
+    .svg; anything else is refused before writing). With ``formats`` the file is written once per format, as
+    PATH with that format's suffix (a known suffix of PATH is replaced).
+    """
     import io
-    from pathlib import Path
 
     base = Path(path)
-    stem = base.with_suffix("") if base.suffix.lstrip(".") in formats else base
+    if formats is None:
+        formats, stem = (figure_format(base),), base.with_suffix("")
+    else:
+        stem = base.with_suffix("") if base.suffix.lower().lstrip(".") in FIGURE_FORMATS else base
     out = []
     for fmt in formats:
         buf = io.BytesIO()

@@ -28,14 +28,18 @@ class ReproduceConfig:
     ffn_points: int = 2000  # training points (a grid of m^d <= ffn_points)
     # LM comparison
     lm_sizes: tuple[str, ...] = ("tiny",)
-    lm_steps: int = 300
+    lm_steps: int = 150
+    lm_seeds: int = 3  # >= 3 seeds per activation: the LM verdicts compare means against standard errors
+    # quick: the three activations the LM claims compare (9 runs x 150 steps < the former 6 x 300); full: all
+    lm_activations: tuple[str, ...] = ("swiglu", "polynorm", "polyrelu")
 
 
 PRESETS = {
     "quick": ReproduceConfig(),
     "full": ReproduceConfig(preset="full", ffn_activations=ACTIVATIONS, ffn_widths=(8, 16, 32, 64, 128, 256, 512),
                             ffn_steps=300, ffn_seeds=3, ffn_points=8192, lm_sizes=("tiny", "small", "medium"),
-                            lm_steps=3000),
+                            lm_steps=3000,
+                            lm_activations=("relu", "relu2", "gelu", "swiglu", "polyrelu", "polynorm")),
 }
 
 #: a step: (config, output folder, resume) -> JSON-ready result

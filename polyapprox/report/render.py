@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-VERDICTS = ("holds", "does not hold", "not checked at this size")
+VERDICTS = ("holds", "does not hold", "inconclusive", "within noise", "not checked at this size", "not run")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class Report:
     meta: dict[str, str]
     claims: tuple[Claim, ...]
     sections: tuple[Section, ...] = field(default=())
+    rules: tuple[str, ...] = field(default=())  # the verdict rules, printed under the claims table
 
 
 def _cell(text: str) -> str:
@@ -60,12 +61,12 @@ def render_markdown(report: Report) -> str:
     out = [f"# {report.title}", ""]
     out += [f"- **{k}**: {v}" for k, v in report.meta.items()]
     counts = {v: sum(c.verdict == v for c in report.claims) for v in VERDICTS}
-    out += ["", "## Claims", "",
-            f"{counts['holds']} hold, {counts['does not hold']} do not hold, "
-            f"{counts['not checked at this size']} not checked at this size.", ""]
+    out += ["", "## Claims", "", ", ".join(f"{n} {v}" for v, n in counts.items() if n) + ".", ""]
     out.append(markdown_table(["claim", "source", "command", "measured", "verdict"],
                               [[c.claim, c.source, f"`{c.command}`", c.measured, f"**{c.verdict}**"]
                                for c in report.claims]))
+    if report.rules:
+        out += ["", "Verdict rules:", ""] + [f"- {r}" for r in report.rules]
     for s in report.sections:
         out += ["", f"## {s.title}", "", s.body.strip()]
     return "\n".join(out) + "\n"

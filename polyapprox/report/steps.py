@@ -41,7 +41,7 @@ LEMMA2_TARGETS = {"relu2": ("0", "0", "1"), "paper_default": ("0", "1/3", "1/3",
 #: folders (under the output folder) holding a step's own state, removed by ``reproduce --force``
 STATE = {"ffn": ("ffn",), "lm": ("lm",)}
 
-_FIT = {"slope": NUMBER, "ci": [NUMBER, NUMBER], "status": str}
+_FIT = {"slope": NUMBER, "window": [int], "status": str}
 _SWEEP = {"target": str, "dim": int, "order": int, "theory_slope": NUMBER, "fit": _FIT,
           "fit_vs_N": {"slope": NUMBER}, "points": [{"N": int, "params": int, "sup_error": NUMBER}, ...]}
 _RELU = {**_SWEEP, "log_factor": ({"corrected_slope": (NUMBER, None), "loglog_slope": (NUMBER, None),
@@ -52,14 +52,15 @@ SCHEMAS: dict[str, Any] = {
     "verify": {"checks": [{"id": str, "status": str, "method": str, "seconds": NUMBER, "statement": str}],
                "proved": int, "failed": int, "seconds": NUMBER},
     "rates": {"polyrelu": [_SWEEP], "relu": [_RELU], "relu_reference": [_SWEEP], "figures": _FIGURES,
-              "saturation": [{"s": int, "n": int, "sizes": [int], "slope_vs_N": NUMBER, "ci": [NUMBER, NUMBER],
+              "saturation": [{"s": int, "n": int, "sizes": [int], "slope_vs_N": NUMBER,
+                              "local_range": [NUMBER, NUMBER],
                               "theory": NUMBER}]},
     "lemma2": {"figures": _FIGURES, "targets": {str: {
         "coeffs": [str], "fit_ln": {"rms": NUMBER}, "fit_ln2": {"rms": NUMBER},
         "rows": [{"eps": NUMBER, "size": int, "depth": int, "sup_error_upper": NUMBER}, ...]}}},
     "ffn": {"figures": _FIGURES, "targets": [{
         "target": str, "dim": int, "construction": dict,
-        "activations": {str: {"fit": {"slope": (NUMBER, None), "ci": ([(NUMBER, None), (NUMBER, None)], None)},
+        "activations": {str: {"fit": {"slope": (NUMBER, None), "local_range": ([(NUMBER, None), (NUMBER, None)], None)},
                               "points": [{"sup_error": NUMBER}]}}}]},
     "lm": {"figures": _FIGURES, "runs": LM_RESULTS["runs"]},
 }
@@ -80,7 +81,7 @@ def _figure_path(out: Path, name: str) -> str:
 def _save(fig: Any, out: Path, name: str) -> str:
     from polyapprox.core.results import save_figure
 
-    save_figure(fig, str(out / "figures" / name))
+    save_figure(fig, str(out / "figures" / name), formats=("png", "svg"))
     return _figure_path(out, name)
 
 
@@ -101,8 +102,9 @@ def verify_step(cfg: ReproduceConfig, out: Path, resume: bool = False) -> dict[s
 
 @step("rates", "Theorem 3 slopes (PolyReLU), the ReLU baseline's log factor, and saturation")
 def rates_step(cfg: ReproduceConfig, out: Path, resume: bool = False) -> dict[str, Any]:
+    from polyapprox.approx.rates import equal_error_ratio
     from polyapprox.approx.sweeps import SweepConfig, envelope_sweep, run_sweep
-    from polyapprox.report.plots import rates_figure
+    from polyapprox.report.plots import rates_figure, tex_target
     from polyapprox.targets.catalogue import get_target
 
     poly, relu, figures = [], [], []
@@ -118,17 +120,19 @@ def rates_step(cfg: ReproduceConfig, out: Path, resume: bool = False) -> dict[st
             into.append(res.to_dict())
     for d in sorted({r["dim"] for r in poly}):
         rows = [r for r in poly if r["dim"] == d]
-        figures.append(_save(rates_figure(rows, title=f"PolyReLU (Theorem 3), {rows[0]['target']}, d = {d}"),
-                             out, f"rates_polyrelu_d{d}"))
+        title = f"PolyReLU (Theorem 3): {tex_target(rows[0]['target'])}, $d = {d}$"
+        figures.append(_save(rates_figure(rows, title=title), out, f"rates_polyrelu_d{d}"))
     for r in relu:
         match = [p for p in relu_reference if p["dim"] == r["dim"] and p["order"] == r["order"]]
-        figures.append(_save(rates_figure(match + [r], title=f"PolyReLU vs ReLU, {r['target']}, n = {r['order']}"),
-                             out, f"rates_vs_relu_d{r['dim']}_n{r['order']}"))
+        ratios = {"ReLU / PolyReLU": equal_error_ratio(match[0], r)} if match else None
+        title = f"PolyReLU vs ReLU: {tex_target(r['target'])}, $n = {r['order']}$, $d = {r['dim']}$"
+        figures.append(_save(rates_figure(match + [r], title=title, ratios=ratios), out,
+                             f"rates_vs_relu_d{r['dim']}_n{r['order']}"))
     saturation = []
     for s, n, sizes in SATURATION:
         env = envelope_sweep(s, n, sizes, seed=cfg.seed)
         saturation.append({"s": s, "n": n, "sizes": list(sizes), "slope_vs_N": env["fit_vs_N"]["slope"],
-                           "ci": env["fit_vs_N"]["ci"], "theory": -min(s, n)})
+                           "local_range": env["fit_vs_N"]["local_range"], "theory": -min(s, n)})
     return {"polyrelu": poly, "relu": relu, "relu_reference": relu_reference, "saturation": saturation,
             "figures": figures}
 
@@ -206,7 +210,8 @@ def lm_step(cfg: ReproduceConfig, out: Path, resume: bool = False) -> dict[str, 
         from polyapprox.train.state_schema import read_lm_results
 
         read_lm_results(out / "lm" / "results.json")
-    payload = run_sweep(SweepConfig(sizes=cfg.lm_sizes, steps=cfg.lm_steps, seed=cfg.seed), out / "lm",
+    payload = run_sweep(SweepConfig(activations=cfg.lm_activations, sizes=cfg.lm_sizes, steps=cfg.lm_steps,
+                                    seed=cfg.seed, seeds=cfg.lm_seeds), out / "lm",
                         device_name=cfg.device, resume=resume, log=_log)
     figures = []
     for name in ("loss_curves", "scaling"):

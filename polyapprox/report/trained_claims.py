@@ -28,8 +28,10 @@ def _targets(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def trained_rate(results: Mapping[str, Any]) -> tuple[str, str]:
     """(measured, verdict): every slope with a threshold must be at or below it."""
-    from polyapprox.report.claims import NOT_CHECKED
+    from polyapprox.report.claims import NOT_CHECKED, NOT_RUN
 
+    if "ffn" not in results:
+        return "ffn step not run", NOT_RUN
     parts, verdicts = [], []
     for t in _targets(results):
         acts, txt = t.get("activations", {}), []
@@ -44,7 +46,7 @@ def trained_rate(results: Mapping[str, Any]) -> tuple[str, str]:
         txt.append(f"construction {_fmt((t.get('construction') or {}).get('slope'))}")
         parts.append(f"{t['target']} (d={t['dim']}): " + ", ".join(txt))
     if not verdicts:
-        return ("; ".join(parts) or "ffn step not run"), NOT_CHECKED
+        return ("; ".join(parts) or "no ReLU/PolyReLU runs in the ffn step"), NOT_CHECKED
     return "slope of median sup error vs nonzero params: " + "; ".join(parts), \
         "holds" if all(verdicts) else "does not hold"
 
@@ -60,8 +62,10 @@ def medians(points: list[Mapping[str, Any]]) -> dict[int, tuple[int, float]]:
 
 def trained_beats(results: Mapping[str, Any]) -> tuple[str, str]:
     """(measured, verdict): PolyReLU's median error below ReLU's at the largest common width, every target."""
-    from polyapprox.report.claims import NOT_CHECKED
+    from polyapprox.report.claims import NOT_CHECKED, NOT_RUN
 
+    if "ffn" not in results:
+        return "ffn step not run", NOT_RUN
     parts, verdicts = [], []
     for t in _targets(results):
         acts = t.get("activations", {})

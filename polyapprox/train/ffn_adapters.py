@@ -48,7 +48,8 @@ def measure_net(net: Any, target: Any, grid_cells: int | None = None) -> dict[st
 
 
 def fit(params: Sequence[float], errors: Sequence[float], floor: Sequence[float] | None = None) -> dict[str, Any]:
-    """``fit_rate`` of log error vs log params: {"slope", "ci" (bootstrap 95 %), "ols_ci", "status", ...}.
+    """``fit_rate`` of log error vs log params: {"slope", "local_range" (min, max local slope in the
+    fit window: a range, not a confidence interval), "trend", "status", ...}.
 
     Several points with the same ``params`` (seeds) are first reduced to their geometric mean, since the
     window rule of ``fit_rate`` works on distinct sizes.
@@ -60,10 +61,10 @@ def fit(params: Sequence[float], errors: Sequence[float], floor: Sequence[float]
         by_size.setdefault(float(p), []).append(float(e))
     sizes = sorted(by_size)
     if len(sizes) < 2:
-        return {"slope": None, "ci": None, "status": "insufficient data", "sizes": sizes}
+        return {"slope": None, "local_range": None, "status": "insufficient data", "sizes": sizes}
     errs = [float(np.exp(np.mean(np.log(np.maximum(by_size[s], 1e-300))))) for s in sizes]
-    r = fit_rate(sizes, errs, floor=floor, seed=0)
-    return {"slope": _num(r.slope), "ci": [_num(v) for v in r.ci], "ols_ci": [_num(v) for v in r.ols_ci],
+    r = fit_rate(sizes, errs, floor=floor)
+    return {"slope": _num(r.slope), "local_range": [_num(v) for v in r.local_range], "trend": r.trend,
             "status": r.status, "window_params": [sizes[i] for i in r.window],
             "local_slopes": [_num(v) for v in r.local_slopes], "errors": errs, "sizes": sizes}
 

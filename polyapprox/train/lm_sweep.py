@@ -1,8 +1,10 @@
-"""A sweep of activations x sizes: train each LM, analyse it, fit L(N) per activation, write results.
+"""A sweep of activations x sizes x seeds: train each LM, analyse it, fit L(N) per activation, write results.
 
 Layout of ``out``: ``results.json`` (rewritten atomically after every run), ``runs/<size>-<activation>/
-checkpoint.pt``, ``loss_curves.png``, ``scaling.png``. With ``resume`` finished runs are kept and partial runs
-continue from their checkpoints; without it an ``out`` that already holds results is refused.
+checkpoint.pt`` (the first seed; ``runs/<size>-<activation>-s<k>/`` the k-th further one), ``loss_curves.png``,
+and ``scaling.png`` when at least two sizes ran (one size has no scaling to show). With ``resume`` finished
+runs are kept and partial runs continue from their checkpoints; without it an ``out`` that already holds
+results is refused.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class SweepConfig:
     lr: float | None = None
     seed: int = 0
     data: str | None = None
+    seeds: int = 1  # runs per (size, activation), with seeds seed, seed + 1, ...
 
     def __post_init__(self) -> None:
         for a in self.activations:
@@ -60,7 +63,7 @@ class SweepConfig:
         for s in self.sizes:
             if s not in SIZES:
                 raise ConfigError(f"sizes: unknown {s!r}; choose from {', '.join(SIZES)}")
-        for name in ("steps", "batch_size"):
+        for name in ("steps", "batch_size", "seeds"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                 raise ConfigError(f"{name}: {str(value)[:40]} must be an integer >= 1")
@@ -99,6 +102,7 @@ def _run_record(
     return {
         "activation": act,
         "size": size,
+        "seed": wanted["train"]["seed"],
         "params": res.params,
         "ffn_params": res.ffn_params,
         "tokens": res.tokens,
@@ -115,6 +119,11 @@ def _run_record(
         "train_curve": [[(i + 1) * tokens_per_step, v] for i, v in enumerate(res.train_losses)],
         "config": wanted,
     }
+
+
+def _run_seed(run: dict[str, Any]) -> int:
+    """The training seed of a finished run record (its config's ``train.seed``)."""
+    return int(run.get("seed", run.get("config", {}).get("train", {}).get("seed", 0)))
 
 
 def fits_by_activation(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -146,35 +155,36 @@ def run_sweep(
         try:
             import json
 
-            previous = {(r["activation"], r["size"]): r for r in json.loads(results_path.read_text())["runs"]}
+            previous = {(r["activation"], r["size"], _run_seed(r)): r
+                        for r in json.loads(results_path.read_text())["runs"]}
         except (ValueError, KeyError, TypeError):
             raise InvalidDataError(f"out: {results_path}: not a readable results file") from None
     corpus = load_corpus(sweep.data, sweep.seed)
     init_distributed(device, dist)
-    kept = {k: v for k, v in previous.items() if (k[0] not in sweep.activations or k[1] not in sweep.sizes)}
+    seeds = range(sweep.seed, sweep.seed + sweep.seeds)
+    kept = {k: v for k, v in previous.items()
+            if (k[0] not in sweep.activations or k[1] not in sweep.sizes or k[2] not in seeds)}
     runs: list[dict[str, Any]] = []
     plan = []  # every config is built and checked against finished runs before anything trains
     for size in sweep.sizes:
         for act in sweep.activations:
-            cfg = lm_config(size, act)
-            tcfg = train_config(
-                size, steps=sweep.steps, batch_size=sweep.batch_size, lr=sweep.lr, seed=sweep.seed
-            )
-            check_memory(cfg, tcfg, device)
-            wanted = {"model": cfg.to_dict(), "train": asdict(tcfg), "data": corpus.sha256}
-            done = previous.get((act, size))
-            if done is not None:
-                diff = config_mismatch(done.get("config", {}), wanted)
-                if diff:
-                    raise ConfigError(
-                        f"out: {results_path}: run {size}-{act} is from another config ({diff})"
-                    )
-            plan.append((size, act, cfg, tcfg, wanted, done))
-    for size, act, cfg, tcfg, wanted, done in plan:
+            for k, seed in enumerate(seeds):
+                cfg = lm_config(size, act)
+                tcfg = train_config(size, steps=sweep.steps, batch_size=sweep.batch_size, lr=sweep.lr, seed=seed)
+                check_memory(cfg, tcfg, device)
+                wanted = {"model": cfg.to_dict(), "train": asdict(tcfg), "data": corpus.sha256}
+                done = previous.get((act, size, seed))
+                name = f"{size}-{act}" + (f"-s{k}" if k else "")
+                if done is not None:
+                    diff = config_mismatch(done.get("config", {}), wanted)
+                    if diff:
+                        raise ConfigError(f"out: {results_path}: run {name} is from another config ({diff})")
+                plan.append((size, act, name, cfg, tcfg, wanted, done))
+    for size, act, name, cfg, tcfg, wanted, done in plan:
         if done is not None:
             runs.append(done)
             continue
-        ckpt = out / "runs" / f"{size}-{act}" / "checkpoint.pt"
+        ckpt = out / "runs" / name / "checkpoint.pt"
         model, res = train_lm(
             cfg,
             tcfg,
@@ -185,7 +195,7 @@ def run_sweep(
             compile=compile,
             dist=dist,
             log=log,
-            label=f"{act}/{size}",
+            label=f"{act}/{size}/seed {tcfg.seed}",
         )
         if dist.main:
             tokens_per_step = tcfg.batch_size * cfg.context * dist.world
@@ -198,8 +208,9 @@ def run_sweep(
         from polyapprox.core.results import save_figure
         from polyapprox.train.lm_plots import plot_loss_curves, plot_scaling
 
-        save_figure(plot_loss_curves(payload["runs"]), str(out / "loss_curves.png"), formats=("png",))
-        save_figure(plot_scaling(payload["runs"], payload["fits"]), str(out / "scaling.png"), formats=("png",))
+        save_figure(plot_loss_curves(payload["runs"]), str(out / "loss_curves.png"))
+        if len({r["size"] for r in payload["runs"]}) >= 2:  # one size: nothing to scale
+            save_figure(plot_scaling(payload["runs"], payload["fits"]), str(out / "scaling.png"))
     return payload
 
 

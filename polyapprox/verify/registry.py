@@ -36,6 +36,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "polyapprox.verify.algebra",
     "polyapprox.verify.rates",
     "polyapprox.verify.polynorm",
+    "polyapprox.verify.paper",
 )
 
 

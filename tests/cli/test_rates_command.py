@@ -18,7 +18,9 @@ def test_rates_json_and_outputs(tmp_path, capsys) -> None:
     doc = json.loads(capsys.readouterr().out)
     assert {"target", "dim", "order", "method", "theory_slope", "points", "fit"} <= set(doc)
     assert doc["theory_slope"] == -1.0 and [p["N"] for p in doc["points"]] == [8, 16, 32, 64]
-    assert set(doc["fit"]) >= {"slope", "ci", "window"}
+    assert set(doc["fit"]) >= {"slope", "local_range", "trend", "window"} and "ci" not in doc["fit"]
+    enc = doc["fit_enclosure"]
+    assert enc["lower"]["slope"] <= enc["upper"]["slope"] + 0.05 and len(enc["upper"]["local_slopes"]) == 3
     # d = 1, n = 1: slope -1 within the docs/measurement.md §7.2 tolerance (3 %)
     assert abs(doc["fit"]["slope"] + 1.0) <= 0.03
     for p in doc["points"]:
@@ -30,7 +32,10 @@ def test_rates_json_and_outputs(tmp_path, capsys) -> None:
 
     fig = tmp_path / "f.png"
     assert main(["plot", "rates", str(out / "results.json"), "--out", str(fig)]) == 0
-    assert fig.exists() and (tmp_path / "f.svg").exists()
+    assert fig.read_bytes()[:4] == b"\x89PNG" and not (tmp_path / "f.svg").exists()
+    pdf = tmp_path / "f.pdf"
+    assert main(["plot", "rates", str(out / "results.json"), "--out", str(pdf)]) == 0
+    assert pdf.read_bytes()[:5] == b"%PDF-" and not (tmp_path / "f.pdf.png").exists()
 
 
 def test_expression_target(capsys) -> None:

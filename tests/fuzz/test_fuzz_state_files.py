@@ -169,7 +169,7 @@ def test_reproduce_resume_tampered(data: st.DataObject) -> None:
         reproduce.STEPS["verify"] = saved
 
 
-@pytest.mark.parametrize("field", [("points", 0, "params"), ("fit", "ci"), ("fit", "window"), ("method",)])
+@pytest.mark.parametrize("field", [("points", 0, "params"), ("fit", "intercept"), ("fit", "window"), ("method",)])
 def test_named_field_in_the_message(rates_doc: dict[str, Any], field: tuple[Any, ...], tmp_path: Path) -> None:
     bad = _tamper(rates_doc, field, {("fit", "window"): [99], ("method",): 5}.get(field, "x"), delete=False)
     path = _write(tmp_path / "r.json", json.dumps(bad))

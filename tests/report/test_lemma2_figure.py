@@ -19,4 +19,5 @@ def test_lines_follow_the_fits() -> None:
     assert np.allclose(y, 8 / math.log(2) * np.asarray(x))
     x2, y2 = lines["fit_ln20"].get_data()
     assert np.allclose(y2, 10 + np.asarray(x2) ** 2)
-    assert ax.get_xlabel() == "ln(1/eps)" and "rms 5.0" in [t.get_text() for t in ax.get_legend().get_texts()][2]
+    assert ax.get_xlabel() == r"$\ln(1/\varepsilon)$"
+    assert "rms 5.0" in [t.get_text() for t in ax.get_legend().get_texts()][2]

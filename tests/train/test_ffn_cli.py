@@ -61,7 +61,7 @@ def test_payload_has_points_fits_and_the_construction(capsys, tmp_path):
         assert set(q) >= {"width", "params", "seed", "train_loss", "sup_error", "l2_error"}
         assert q["l2_error"] <= q["sup_error"]
     fit = p["activations"]["relu"]["fit"]
-    assert set(fit) >= {"slope", "ci"} and np.isfinite(fit["slope"])
+    assert set(fit) >= {"slope", "local_range", "trend"} and np.isfinite(fit["slope"])
     assert [c["N"] for c in p["construction"]["points"]] == [2, 4]
     for ext in ("png", "svg"):
         assert (tmp_path / f"ffn_sweep.{ext}").stat().st_size > 0

@@ -121,4 +121,30 @@ def test_scaling_plot_draws_points_and_fit():
 
 def test_loss_curve_plot_has_train_and_val_per_run():
     fig = plot_loss_curves(_runs())
-    assert len(fig.axes[0].get_lines()) == 2 * len(_runs())
+    assert len(fig.axes[0].get_lines()) == 2 * len(_runs())  # one (activation, size) group per run here
+
+
+def _seed_runs(seeds: int = 3) -> list[dict]:
+    rng = np.random.default_rng(0)
+    out = []
+    for act in ("swiglu", "polynorm"):
+        for s in range(seeds):
+            steps = np.arange(1, 41) * 100
+            loss = 3.0 / np.sqrt(steps / 100) + rng.normal(0, 0.05, steps.size)
+            out.append({"activation": act, "size": "tiny", "seed": s, "params": 1000, "val_loss": float(loss[-1]),
+                        "train_curve": np.column_stack([steps, loss]).tolist(),
+                        "val_curve": [[1000, 1.0], [4000, float(loss[-1])]]})
+    return out
+
+
+def test_loss_curves_zoom_ema_and_seed_bands():
+    fig = plot_loss_curves(_seed_runs())
+    full, zoom = fig.axes
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["swiglu", "polynorm"]  # one entry per activation
+    assert len([c for c in full.collections if c.get_gid() == "seedband"]) == 2
+    assert zoom.get_xlim()[0] == 2000.0  # the last half of 4000 tokens
+    train = full.get_lines()[0].get_ydata()
+    raw = np.mean([np.asarray(r["train_curve"])[:, 1] for r in _seed_runs()[:3]], axis=0)
+    assert np.std(np.diff(train)) < np.std(np.diff(raw))  # smoothed
+    assert "seeds" in fig.get_suptitle()

@@ -51,8 +51,24 @@ def test_json_output_and_results_file(capsys, tmp_path, text_folder):
     assert payload["fits"]["swiglu"]["status"].startswith("insufficient")
     saved = json.loads((out / "results.json").read_text())
     assert saved["runs"][0]["val_loss"] == runs[0]["val_loss"]
-    assert (out / "scaling.png").exists() and (out / "loss_curves.png").exists()
+    assert (out / "loss_curves.png").exists()
+    assert not (out / "scaling.png").exists()  # one model size: no scaling plot
     assert "step 4/4" in cap.err  # progress on stderr
+
+
+def test_seeds_give_one_run_each(capsys, tmp_path, text_folder):
+    out = tmp_path / "out"
+    code, cap = _run(capsys, "--activations", "relu", *QUICK, "--seeds", "2", "--seed", "5", "--data",
+                     str(text_folder), "--out", str(out), "--json", "--device", "cpu")
+    assert code == 0
+    runs = json.loads(cap.out)["runs"]
+    assert [r["seed"] for r in runs] == [5, 6] and runs[0]["val_loss"] != runs[1]["val_loss"]
+    assert (out / "runs" / "tiny-relu" / "checkpoint.pt").exists()
+    assert (out / "runs" / "tiny-relu-s1" / "checkpoint.pt").exists()
+    with pytest.raises(SystemExit) as exc:  # argparse's type check: exit 2, one line
+        main(["train", "lm", "--activations", "relu", *QUICK, "--seeds", "0", "--out", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "seeds" in err and err.count("\n") == 1
 
 
 def test_resume_skips_finished_runs_and_refuses_other_config(capsys, tmp_path, text_folder):
