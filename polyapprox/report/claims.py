@@ -18,12 +18,10 @@ import numpy as np
 from polyapprox.approx.rates import EnclosureFit, equal_error_ratio, fit_enclosure
 from polyapprox.report.render import Claim
 from polyapprox.report.trained_claims import trained_beats, trained_rate
+from polyapprox.report.verdicts import FAILS, HOLDS, INCONCLUSIVE, NOT_CHECKED, NOT_RUN, WITHIN_NOISE
 
 Results = Mapping[str, Any]
 __all__ = ["RULES", "compute_claims", "equal_error_ratio"]
-HOLDS, FAILS, INCONCLUSIVE, WITHIN_NOISE = "holds", "does not hold", "inconclusive", "within noise"
-NOT_RUN = "not run"
-NOT_CHECKED = "not checked at this size"
 #: a fitted slope "matches" theory within this distance
 SLOPE_TOL = 0.1
 #: the W_ReLU / W_PolyReLU ratio "grows" when last / first >= this (and "shrinks" below its inverse)

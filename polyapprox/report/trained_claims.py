@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from statistics import median
 from typing import Any
 
+from polyapprox.report.verdicts import FAILS, HOLDS, NOT_CHECKED, NOT_RUN
+
 #: (input dimension, activation) -> the largest slope that confirms the rate: 1-D free-knot splines give
 #: -(r + 1) (-4 for PolyReLU_3, -2 for ReLU), less 15 %; d = 2: ReLU's piecewise-linear rate -1.
 THRESHOLDS = {(1, "polyrelu"): -3.4, (1, "relu"): -1.8, (2, "polyrelu"): -1.0}
@@ -28,8 +30,6 @@ def _targets(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def trained_rate(results: Mapping[str, Any]) -> tuple[str, str]:
     """(measured, verdict): every slope with a threshold must be at or below it."""
-    from polyapprox.report.claims import NOT_CHECKED, NOT_RUN
-
     if "ffn" not in results:
         return "ffn step not run", NOT_RUN
     parts, verdicts = [], []
@@ -48,7 +48,7 @@ def trained_rate(results: Mapping[str, Any]) -> tuple[str, str]:
     if not verdicts:
         return ("; ".join(parts) or "no ReLU/PolyReLU runs in the ffn step"), NOT_CHECKED
     return "slope of median sup error vs nonzero params: " + "; ".join(parts), \
-        "holds" if all(verdicts) else "does not hold"
+        HOLDS if all(verdicts) else FAILS
 
 
 def medians(points: list[Mapping[str, Any]]) -> dict[int, tuple[int, float]]:
@@ -62,8 +62,6 @@ def medians(points: list[Mapping[str, Any]]) -> dict[int, tuple[int, float]]:
 
 def trained_beats(results: Mapping[str, Any]) -> tuple[str, str]:
     """(measured, verdict): PolyReLU's median error below ReLU's at the largest common width, every target."""
-    from polyapprox.report.claims import NOT_CHECKED, NOT_RUN
-
     if "ffn" not in results:
         return "ffn step not run", NOT_RUN
     parts, verdicts = [], []
@@ -82,4 +80,4 @@ def trained_beats(results: Mapping[str, Any]) -> tuple[str, str]:
                      f"ReLU {relu[w][1]:.2g} / PolyReLU {poly[w][1]:.2g} = {factor:.3g}")
     if not verdicts:
         return "ffn step without relu and polyrelu", NOT_CHECKED
-    return "; ".join(parts), "holds" if all(verdicts) else "does not hold"
+    return "; ".join(parts), HOLDS if all(verdicts) else FAILS
