@@ -38,7 +38,7 @@ FLOOR_MATTERS = 100.0
 
 def _series_label(res: Mapping[str, Any], fits: Any) -> str:
     lo, hi = fits.lower.slope, fits.upper.slope
-    slope = f"{lo:.2f}" if abs(lo - hi) < 5e-3 else f"{lo:.2f}..{hi:.2f}"
+    slope = f"{lo:.2f}" if f"{lo:.2f}" == f"{hi:.2f}" else f"{lo:.2f} (lower)..{hi:.2f} (upper)"
     return (f"{METHODS.get(res['method'], res['method'])}, $n={res['order']}$: slope {slope} "
             f"(theory ${res['theory_slope']:.3g}$)")
 
