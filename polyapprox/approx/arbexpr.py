@@ -62,7 +62,7 @@ def _int_pow(v: Any, k: int) -> Any:
 def arb_function(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> ArbFn:
     """``expr`` as a function of ``[x_1, ..., x_d]`` (arb or arb_series); ExpressionError for other nodes."""
     index = {s: i for i, s in enumerate(symbols)}
-    return _walk(sympy.sympify(expr), index)
+    return _walk(sympy.sympify(expr, strict=True), index)  # strict: a string is refused, never parsed
 
 
 def _walk(e: sympy.Expr, index: dict[sympy.Symbol, int]) -> ArbFn:

@@ -54,7 +54,7 @@ class _Sympy(_interpret.ObjectArrays):
         return np.array(vals, dtype=object)
 
     def output(self, a: np.ndarray) -> list[sympy.Expr]:
-        return [sympy.sympify(v) for v in a]
+        return [sympy.sympify(v, strict=True) for v in a]  # net values only; strict never parses text
 
 
 def to_sympy(net: Net, symbols: Sequence[sympy.Symbol] | None = None, relu: ReluRule = "max") -> list[sympy.Expr]:

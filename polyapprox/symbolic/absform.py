@@ -58,7 +58,7 @@ def _fold(op: str, args: list[sympy.Expr]) -> sympy.Expr:
 def canonical(expr: sympy.Expr) -> sympy.Expr:
     """The canonical Abs form of ``expr`` (expanded; see module doc). Checks the current deadline."""
     check_deadline()
-    return reduce_abs_powers(sympy.expand(_rewrite(sympy.sympify(expr))))
+    return reduce_abs_powers(sympy.expand(_rewrite(sympy.sympify(expr, strict=True))))  # strict: no strings
 
 
 def _rewrite(e: sympy.Expr) -> sympy.Expr:

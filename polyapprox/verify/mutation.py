@@ -20,6 +20,7 @@ import sympy
 from polyapprox.backends.exact import evaluate_exact
 from polyapprox.core.net import Layer, Net, PolyReLU, SparseMatrix
 from polyapprox.symbolic import Certificate, expr_value, prove_equal
+from polyapprox.symbolic.expressions import to_expression
 from polyapprox.symbolic.prover import differs
 
 
@@ -72,7 +73,8 @@ def verify_counterexample(net: Net, expr: Any, symbols: Sequence[sympy.Symbol], 
     point = [Fraction(cert.counterexample[s.name]) for s in symbols]
     exprs = list(expr) if isinstance(expr, (list, tuple)) else [expr]
     values = evaluate_exact(net, point)
-    return any(differs(v, expr_value(sympy.sympify(e), symbols, point)) for v, e in zip(values, exprs, strict=True))
+    return any(differs(v, expr_value(to_expression(e, symbols), symbols, point))
+               for v, e in zip(values, exprs, strict=True))
 
 
 def mutation_outcomes(net: Net, expr: Any, symbols: Sequence[sympy.Symbol], domain: Any = None,

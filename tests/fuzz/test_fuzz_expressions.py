@@ -196,3 +196,20 @@ def _combine(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 @given(st.recursive(LEAF, _combine, max_leaves=25))
 def test_fuzz_grammar(text: str) -> None:
     _parse_or_refuse(text)
+
+
+def test_internal_sympify_sites_never_parse_text(tmp_path) -> None:
+    """The remaining sympify calls (canonical Abs form, arb evaluation, counterexample re-check) refuse strings."""
+    import sympy as sp
+
+    from polyapprox.approx.arbexpr import arb_function
+    from polyapprox.symbolic.absform import canonical
+
+    x = sp.Symbol("x", real=True)
+    canary = tmp_path / "PWNED"
+    payload = f"__import__('os').system('touch {canary}')"
+    with pytest.raises(sp.SympifyError):
+        canonical(payload)
+    with pytest.raises(sp.SympifyError):
+        arb_function(payload, [x])
+    assert not canary.exists()
