@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import os
 import platform
-import stat
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from polyapprox.core import limits
+from polyapprox.core.limits import LimitError
 from polyapprox.core.outdir import describe, refuse_special
 from polyapprox.core.schema import check
-from polyapprox.errors import ConfigError, InvalidDataError, PolyapproxError, shorten
+from polyapprox.errors import ConfigError, InvalidDataError, shorten
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> Path:
@@ -69,21 +68,15 @@ def read_json(path: str | os.PathLike[str], spec: Any = None) -> Any:
     """Read a JSON state file, checked: a regular file within the ``file_bytes`` limit, valid UTF-8 JSON within
     Python's nesting limit, and (if ``spec`` is given) matching ``spec`` (``core.schema``). Every failure is an
     ``InvalidDataError`` naming the file (exit 2)."""
+    from polyapprox.core.inputs import parse_json, read_capped
+
     name = shorten(os.fspath(path))
-    try:
-        st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode):
-            raise InvalidDataError(f"{name}: not a regular file")
-        limits.check("file_bytes", st.st_size, f"{name}: bytes")
-        doc = json.loads(Path(path).read_bytes().decode("utf-8"))
-    except PolyapproxError:
+    try:  # the one capped reader and depth/digit-bounded JSON parser of core.inputs
+        doc = parse_json(read_capped(path, InvalidDataError), InvalidDataError)
+    except LimitError:
         raise
-    except OSError as exc:
-        raise InvalidDataError(f"{name}: cannot read: {exc.strerror or type(exc).__name__}") from None
-    except RecursionError:
-        raise InvalidDataError(f"{name}: JSON nested too deeply") from None
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, int-string limits
-        raise InvalidDataError(f"{name}: not valid JSON ({shorten(exc, 60)})") from None
+    except InvalidDataError as exc:
+        raise InvalidDataError(f"{name}: {exc}" if name not in str(exc) else str(exc)) from None
     return doc if spec is None else check(doc, spec, name)
 
 
