@@ -1,7 +1,12 @@
 """Forward+backward wall time and bytes saved for backward of FFN activations, as one JSON document.
 
-Usage: ``PYTHONPATH=. python benchmarks/activations.py [--rows 4096 --cols 4096 --dtype float32
---device auto --repeats 7 --order 3 --threads N --no-compile --quick]``.
+Usage: ``PYTHONPATH=. python benchmarks/activations.py [--json] [--shapes large,lm-tiny | --rows R --cols C]
+[--dtype float32 --device auto --repeats 7 --order 3 --threads N --no-compile --quick]``.
+
+Shapes: ``large`` is (4096, 4096); ``lm-tiny`` is (1536, 176), the FFN activation of the ``tiny`` language model
+(batch 24 x context 64 tokens, hidden width 176); both run by default. Goals (issue 11): fused f+b within 1.3x
+of GELU eager at ``large`` and 1.5x at ``lm-tiny``; ``summary`` states them next to the measured ratios.
+The output is always one JSON document (``--json`` is accepted for symmetry with the CLI; it prints it compact).
 
 Variants (all on an input x of shape (rows, cols), except SwiGLU):
   gelu, relu2 (ReLU(x)**2), swiglu (input (rows, 2*cols) split into halves a, b -> SiLU(a) * b, so its
@@ -40,12 +45,16 @@ DTYPES = {
     "float16": torch.float16,
 }
 QUICK = {"rows": 64, "cols": 256, "repeats": 2, "warmup": 1}
+#: name -> ((rows, cols), goal for the fused ratio to GELU eager)
+SHAPES = {"large": ((4096, 4096), 1.3), "lm-tiny": ((1536, 176), 1.5)}
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--rows", type=int, default=4096)
-    p.add_argument("--cols", type=int, default=4096)
+    p.add_argument("--shapes", default="large,lm-tiny", help=f"comma list from {', '.join(SHAPES)}")
+    p.add_argument("--rows", type=int, default=None, help="custom shape (with --cols), instead of --shapes")
+    p.add_argument("--cols", type=int, default=None)
+    p.add_argument("--json", action="store_true", help="print the JSON document compact")
     p.add_argument("--dtype", choices=sorted(DTYPES), default="float32")
     p.add_argument("--device", default="auto", help="auto (cuda if available, else cpu), cpu, cuda")
     p.add_argument("--repeats", type=int, default=7)
@@ -164,20 +173,42 @@ def _fused_backend(x: torch.Tensor) -> str:
 
 
 def run(args: argparse.Namespace) -> dict:
-    """Run all variants; returns the JSON-able result document."""
+    """Run all variants on every requested shape; returns the JSON-able result document."""
     if args.quick:
         for key, value in QUICK.items():
             setattr(args, key, value)
         args.no_compile = True
+    if (args.rows is None) != (args.cols is None):
+        raise SystemExit("activations.py: give both --rows and --cols, or neither")
+    if args.rows is not None:
+        shapes = [(f"{args.rows}x{args.cols}", (args.rows, args.cols), None)]
+    else:
+        unknown = [s for s in args.shapes.split(",") if s not in SHAPES]
+        if unknown:
+            raise SystemExit(f"activations.py: unknown shape {unknown[0]!r} (choose from {', '.join(SHAPES)})")
+        shapes = [(name, *SHAPES[name]) for name in args.shapes.split(",")]
+    runs, summary = [], []
+    for name, (rows, cols), goal in shapes:
+        print(f"shape {name}: ({rows}, {cols})", file=sys.stderr)
+        doc = run_shape(args, rows, cols) | {"shape": name}
+        runs.append(doc)
+        ratios = {k: doc["results"][k]["ratio_to_gelu"] for k in ("polyrelu_fused", "polynorm_fused")}
+        summary.append({"shape": name, "rows": rows, "cols": cols, **ratios, "goal": goal,
+                        "meets_goal": None if goal is None else max(ratios.values()) <= goal})  # fmt: skip
+    return {"baseline": "gelu", "runs": runs, "summary": summary}
+
+
+def run_shape(args: argparse.Namespace, rows: int, cols: int) -> dict:
+    """All variants on one (rows, cols) input: config and results."""
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
                           ("cpu" if args.device == "auto" else args.device))  # fmt: skip
     dtype = DTYPES[args.dtype]
     if args.threads is not None:  # script entry point: the only place that sets the thread count
         torch.set_num_threads(args.threads)
     gen = torch.Generator(device=device).manual_seed(0)
-    x0 = torch.randn(args.rows, args.cols, device=device, generator=gen).to(dtype)
-    g = torch.randn(args.rows, args.cols, device=device, generator=gen).to(dtype)
-    x0_wide = torch.randn(args.rows, 2 * args.cols, device=device, generator=gen).to(dtype)  # SwiGLU [a, b]
+    x0 = torch.randn(rows, cols, device=device, generator=gen).to(dtype)
+    g = torch.randn(rows, cols, device=device, generator=gen).to(dtype)
+    x0_wide = torch.randn(rows, 2 * cols, device=device, generator=gen).to(dtype)  # SwiGLU [a, b]
     results: dict[str, dict] = {}
     variants = _variants(args.order, device, dtype)
     inputs = {name: x0_wide if name == "swiglu" else x0 for name in variants}
@@ -197,8 +228,8 @@ def run(args: argparse.Namespace) -> dict:
             r["saved_input_multiples"] = r["saved_bytes"] / input_bytes
     return {
         "config": {
-            "rows": args.rows,
-            "cols": args.cols,
+            "rows": rows,
+            "cols": cols,
             "dtype": args.dtype,
             "device": str(device),
             "order": args.order,
@@ -212,14 +243,13 @@ def run(args: argparse.Namespace) -> dict:
             "loadavg": os.getloadavg() if hasattr(os, "getloadavg") else None,
             "input_bytes": input_bytes,
         },
-        "baseline": "gelu",
         "results": results,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    print(json.dumps(run(args), indent=2))
+    print(json.dumps(run(args), indent=None if args.json else 2))
     return 0
 
 

@@ -16,8 +16,11 @@ def test_quick_benchmark_json(capsys):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.main(["--quick", "--device", "cpu"]) == 0
-    doc = json.loads(capsys.readouterr().out)
-    assert doc["baseline"] == "gelu"
+    top = json.loads(capsys.readouterr().out)
+    assert top["baseline"] == "gelu"
+    [doc] = top["runs"]
+    [summary] = top["summary"]
+    assert summary["goal"] is None and summary["polynorm_fused"] == doc["results"]["polynorm_fused"]["ratio_to_gelu"]
     assert set(doc["results"]) == VARIANTS
     assert doc["results"]["gelu"]["ratio_to_gelu"] == 1.0
     assert (doc["config"]["rows"], doc["config"]["cols"]) == (64, 256)
