@@ -202,8 +202,9 @@ def output_jacobian(features: nn.Module, like: Params, theta: torch.Tensor, c: t
 
 def projected_jacobian(jc: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     """Kaufman's Jacobian of the projected (stacked) residual: ``(I - Q Q^T) [jc; 0]``."""
-    full = torch.cat([jc, jc.new_zeros(q.shape[0] - jc.shape[0], jc.shape[1])]) if q.shape[0] > jc.shape[0] else jc
-    return full - q @ (q[:jc.shape[0]].T @ jc)
+    p, extra = jc.shape[-2], q.shape[-2] - jc.shape[-2]  # also batched: jc (S, P, n), q (S, P + m, m)
+    full = torch.cat([jc, jc.new_zeros(*jc.shape[:-2], extra, jc.shape[-1])], dim=-2) if extra > 0 else jc
+    return full - q @ (q[..., :p, :].mT @ jc)
 
 
 def jacobian_bytes(points: int, n_params: int) -> int:

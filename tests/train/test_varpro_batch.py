@@ -1,0 +1,150 @@
+"""VarPro + LM batched over seeds (polyapprox.train.varpro_batch) against the one-seed path, tiny sizes, CPU.
+
+Tolerances are derived, not tuned: a backward-stable QR solve / projection agrees with another one to
+``c * kappa * eps`` relative (``kappa`` the condition number of the column-scaled system, computed in the
+test, ``eps`` float64's unit roundoff); a Cholesky solve of the damped normal equations likewise to
+``c * kappa(J^T J + mu D) * eps``. Whole LM runs are compared where the problem is well conditioned (an exact
+ReLU net recovered from perturbed knots): both paths must reach the same knots to the precision each reaches
+alone. (On the ill-conditioned sin fits, cond(J^T J + mu D) ~ 1e20 at init, so the two paths' rounding
+differences change individual accept/reject decisions and the trajectories part after a few steps, as two
+BLAS builds would; there the sweep's median slopes are what is compared, in the report.)
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+from polyapprox.train import varpro as vp
+from polyapprox.train import varpro_batch as vb
+from polyapprox.train.ffn import Dataset
+from polyapprox.train.ffn_model import FFN
+
+EPS = float(torch.finfo(torch.float64).eps)
+
+
+def _batch(activation: str, seeds: int = 3, width: int = 6, points: int = 120):
+    x = torch.linspace(0, 1, points, dtype=torch.float64)[:, None]
+    y = torch.sin(5 * x[:, 0])
+    models = [vp.spread_init_(FFN(1, width, activation), x, "random", torch.Generator().manual_seed(s))
+              for s in range(seeds)]
+    parts = [vp.split_model(m) for m in models]
+    for f, _ in parts:
+        vp._plain(f)
+    likes = [{k: v.detach() for k, v in f.named_parameters()} for f, _ in parts]
+    lams = [vp.ridge_scale(vp.feature_matrix(f, lk, x), 1e-12) for (f, _), lk in zip(parts, likes, strict=True)]
+    blm = vb.BatchLM(parts[0][0], likes[0], x.expand(seeds, -1, -1), y.expand(seeds, -1),
+                     torch.tensor(lams, dtype=torch.float64))
+    singles = [vp._LM(f, lk, x, y, lam) for (f, _), lk, lam in zip(parts, likes, lams, strict=True)]
+    return blm, singles, torch.stack([vp.flatten(lk) for lk in likes])
+
+
+def _scaled_cond(phi: torch.Tensor, lam: float) -> float:
+    """kappa of the column-scaled ridge system ``[Phi S; sqrt(lam) S]`` that ``project`` factors."""
+    s = 1.0 / torch.linalg.norm(phi, dim=0)
+    a = torch.cat([phi * s, lam**0.5 * torch.diag(s)])
+    return float(torch.linalg.cond(a))
+
+
+@pytest.mark.parametrize("activation", ["relu", "polyrelu", "gelu"])
+def test_batched_projection_and_jacobian_equal_the_single_seed_ones(activation):
+    blm, singles, theta = _batch(activation)
+    idx = torch.arange(theta.shape[0])
+    bp = blm.evaluate(theta, idx)
+    jb = blm.jacobian(theta, bp, idx)
+    for k, lm in enumerate(singles):
+        p = lm.evaluate(theta[k])
+        j = lm.jacobian(theta[k], p)
+        phi = vp.feature_matrix(lm.features, vp.unflatten(theta[k], lm.like), lm.x)
+        tol = 100 * _scaled_cond(phi, lm.lam) * EPS
+        assert tol < 1e-4  # the bound says something
+        assert float((bp.c[k] - p.c).norm() / p.c.norm()) <= tol
+        assert abs(float(bp.losses[k]) - p.loss) <= tol * p.loss
+        rows = p.r.numel()  # the batch keeps a ridge row per column; here none is dead, so rows agree
+        assert float((jb[k, :rows] - j).norm() / j.norm()) <= tol and float(jb[k, rows:].norm()) <= tol * j.norm()
+
+
+def test_dead_columns_get_zero_weight_in_the_batch_as_alone():
+    g = torch.Generator().manual_seed(0)
+    phi = torch.rand(2, 60, 5, dtype=torch.float64, generator=g)
+    phi[0, :, 2] = 0.0  # seed 0: a unit off on every point; seed 1: none
+    y = torch.rand(2, 60, dtype=torch.float64, generator=g)
+    for lam in (0.0, 1e-20):
+        bp = vb.project_batch(phi, y, torch.tensor([lam, lam], dtype=torch.float64))
+        assert float(bp.c[0, 2]) == 0.0
+        for k in range(2):
+            single = vp.project(phi[k], y[k], lam)
+            assert torch.allclose(bp.c[k], single.c, rtol=1e3 * EPS * 1e3, atol=0)
+            assert abs(float(bp.losses[k]) - single.loss) <= 1e3 * EPS * single.loss
+
+
+def test_one_damped_step_equals_the_single_seed_step():
+    """The batched Cholesky step of each seed equals ``_damped_step`` to ``100 kappa eps`` (kappa of the
+    damped normal matrix, computed here; the GELU case keeps kappa moderate so the bound is informative)."""
+    blm, singles, theta = _batch("gelu", width=4)
+    s = theta.shape[0]
+    st = vb._Damping(mu=theta.new_full((s,), 1e-3), nu=theta.new_full((s,), 2.0),
+                     jtj=theta.new_zeros(s, theta.shape[1], theta.shape[1]), g=theta.new_zeros(theta.shape),
+                     diag=theta.new_zeros(theta.shape))
+    idx = torch.arange(s)
+    vb._refresh(blm, theta, blm.evaluate(theta, idx), st, idx)
+    steps, ok = vb._damped_steps(st, idx)
+    assert bool(ok.all())
+    for k, lm in enumerate(singles):
+        j = lm.jacobian(theta[k], lm.evaluate(theta[k]))
+        jtj, g = j.T @ j, j.T @ lm.evaluate(theta[k]).r
+        diag = torch.clamp(torch.diagonal(jtj), min=1e-12 * float(torch.diagonal(jtj).max()) + 1e-300)
+        one = vp._damped_step(jtj, g, diag, 1e-3)
+        kappa = float(torch.linalg.cond(jtj + torch.diag(1e-3 * diag)))
+        assert 100 * kappa * EPS < 1e-3
+        assert float((steps[k] - one).norm() / one.norm()) <= 100 * kappa * EPS
+
+
+def _relu_data() -> tuple[Dataset, np.ndarray, np.ndarray]:
+    knots, signs = np.array([0.2, 0.45, 0.7, 0.9]), np.array([1.0, -1.0, 1.0, 1.0])
+
+    def f(x):
+        return np.maximum(signs * (x - knots), 0) @ np.array([1.5, -0.7, 2.0, -3.0]) + 0.3
+
+    x = np.linspace(0, 1, 300)[:, None]
+    return Dataset(x, f(x), x[::7], f(x[::7])), knots, signs
+
+
+def test_batched_lm_recovers_the_same_net_as_one_seed_at_a_time():
+    data, knots, signs = _relu_data()
+    models = []
+    for shift in ([0.02, -0.03, 0.02, -0.02], [-0.01, 0.02, 0.03, -0.01], [0.03, 0.01, -0.02, 0.02]):
+        m = FFN(1, 4, "relu")
+        with torch.no_grad():
+            w = torch.as_tensor(signs * 1.1)
+            m.layers[0].weight.copy_(w[:, None])
+            m.layers[0].bias.copy_(-w * torch.as_tensor(knots + np.array(shift)))
+        models.append(m)
+    alone = [copy.deepcopy(m) for m in models]
+    cfg = vp.VarProConfig(steps=100, ridge=0.0)
+    rb = vb.train_varpro_batch(models, [data] * 3, cfg)
+    ra = [vp.train_varpro(m, data, cfg) for m in alone]
+    for mb, ma, b, a in zip(models, alone, rb, ra, strict=True):
+        assert a.train_sup < 1e-10 and b.train_sup < 1e-10 and b.solver == "lm"
+        kb = -mb.layers[0].bias.detach() / mb.layers[0].weight.detach()[:, 0]
+        ka = -ma.layers[0].bias.detach() / ma.layers[0].weight.detach()[:, 0]
+        assert torch.allclose(kb, ka, atol=1e-8) and np.allclose(kb.numpy(), knots, atol=1e-8)
+        assert np.all(np.diff(b.history) < 0) and b.accepted == len(b.history) - 1
+    assert len({r.seconds for r in rb}) == 1  # the batch's wall time, shared out
+
+
+def test_batch_falls_back_to_one_at_a_time(monkeypatch):
+    """One model, or the S Jacobians over ``memory_mb``: the single-seed path (L-BFGS when even one is over)."""
+    data, _, _ = _relu_data()
+    models = [vp.spread_init_(FFN(1, 4, "relu"), torch.as_tensor(data.x_train), "uniform",
+                              torch.Generator().manual_seed(s)) for s in range(2)]
+    assert vb._batchable(models, [data] * 2)
+    assert not vb._batchable(models[:1], [data])
+    assert not vb._batchable([models[0], FFN(1, 5, "relu")], [data] * 2)
+    big = Dataset(np.zeros((20000, 1)), np.zeros(20000), data.x_val, data.y_val)  # 2 x 2.6 MB of Jacobians
+    assert vb._batchable(models, [big] * 2)
+    monkeypatch.setenv("POLYAPPROX_MAX_MEMORY_MB", "4")
+    assert not vb._batchable(models, [big] * 2) and vb._batchable(models[:1] * 2, [data] * 2)
