@@ -49,6 +49,9 @@ def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
                         "data's estimated |f^(r+1)|, elsewhere uniform), uniform, chebyshev or random over the range")
     p.add_argument("--polish", type=int_flag("polish", 0), default=DEFAULTS["polish"],
                    help="varpro: sup-norm polish rounds (IRLS, L^p with p up to 10; default 0)")
+    p.add_argument("--batch-seeds", default="auto", choices=("auto", "on", "off"),
+                   help="varpro: fit the seeds of one width as one batch (vmap over a seed axis): auto (default: "
+                        "on CUDA only; on CPU the batch measured no faster), on or off")
     p.add_argument("--steps", type=int, default=DEFAULTS["steps"], help="Adam steps (default 500)")
     p.add_argument("--lbfgs-steps", type=int_flag("lbfgs-steps", 0), default=DEFAULTS["lbfgs_steps"],
                    help="L-BFGS polish iterations")
@@ -70,7 +73,8 @@ def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=1,
                    help="torch CPU threads (default 1: fastest for small widths on a shared machine)")
     p.add_argument("--init", default="random", choices=("random", "construct"),
-                   help="construct: train the exact Theorem 3 nets for each N in --grids (before/after errors)")
+                   help="construct: train the exact Theorem 3 nets for each N in --grids (before/after errors; varpro: "
+                        "its last layer solved, its nonzero weights and biases by LM)")
     p.add_argument("--order", dest="construction_n", type=int, default=3,
                    help="Sobolev order n of the reference Theorem 3 construction")
     deprecated_alias(p, "--construction-n", "--order")
@@ -105,7 +109,7 @@ def _config(args: argparse.Namespace) -> Any:
     train = TrainConfig(steps=args.steps, lr=args.lr, lbfgs_steps=args.lbfgs_steps, eval_every=args.eval_every,
                         patience=args.patience, dtype=args.dtype, device=resolve_device(args.device))
     varpro = VarProConfig(steps=args.lm_steps, ridge=args.ridge, init=args.knots, polish=args.polish,
-                          device=train.device)
+                          device=train.device, batch_seeds=args.batch_seeds)
     return SweepConfig(method=args.method, varpro=varpro,
         target=args.target, dim=args.dim, activations=tuple(parse_name_list(args.activations, "activations",
                                                                            ACTIVATIONS)),

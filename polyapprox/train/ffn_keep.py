@@ -16,15 +16,20 @@ from torch import nn
 
 from polyapprox.core.results import atomic_write
 
-#: Activations whose trained FFN converts exactly to a ``Net`` (``from_torch``).
-EXACT = ("relu", "relu2", "polyrelu")
+#: Activations whose trained FFN converts exactly to a ``Net`` (``from_torch``); "construct": a trained
+#: Theorem 3 net of VarPro (``ConstructedFFN``, which has ``exact_net``).
+EXACT = ("relu", "relu2", "polyrelu", "construct")
 
 
 def exact_net(model: nn.Module) -> Any:
-    """The exact ``Net`` of an FFN with a per-unit activation (``from_torch`` of its layers)."""
+    """The exact ``Net`` of an FFN with a per-unit activation (``from_torch`` of its layers; the model's own
+    ``exact_net`` when it has one); None when there is no exact form (Adam's wrapped construction)."""
     from polyapprox.backends.torch_module import from_torch
 
-    return from_torch(model.layers)
+    if hasattr(model, "exact_net"):
+        return model.exact_net()
+    layers = getattr(model, "layers", None)
+    return None if layers is None else from_torch(layers)
 
 
 def save_state(model: nn.Module, path: Path) -> Path:

@@ -8,7 +8,8 @@ atomically, so an interrupted sweep resumes with only the missing points (``resu
 
 ``init="construct"`` instead starts from the exact Theorem 3 construction ``sobolev_net(target, n, N)``
 (``to_torch``) for each N in ``grids`` and reports the error before and after training: approximation
-error (before) against what optimisation does with it (after).
+error (before) against what optimisation does with it (after). With VarPro the net's last layer is the solved
+output layer and the rest (nonzero weights, biases) is trained by LM (``polyapprox.train.ffn_construct``).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from polyapprox.train.ffn import (
 from polyapprox.train.ffn import train as train_model
 from polyapprox.train.ffn_keep import keep
 from polyapprox.train.ffn_model import FFN, GATED, init_ffn_, param_counts, plain_param_count
-from polyapprox.train.varpro import VarProConfig, jacobian_bytes, spread_init_, train_varpro
+from polyapprox.train.varpro import VarProConfig, jacobian_bytes, spread_init_
 
 RESULTS_FORMAT = "polyapprox.ffn-sweep"
 RESULTS_NAME = "results.json"
@@ -97,8 +98,6 @@ class SweepConfig:
             raise ConfigError(f"points: unknown {self.points!r}; choose from {', '.join(POINTS)}")
         if self.method not in METHODS:
             raise ConfigError(f"method: unknown {self.method!r}; choose from {', '.join(METHODS)}")
-        if self.init == "construct" and self.method == "varpro":
-            raise ConfigError("init: construct trains the exact Theorem 3 net; use it with --method adam")
         if self.init == "construct" and self.data is not None:
             raise ConfigError("init: construct needs a target function, not --data")
 
@@ -142,6 +141,7 @@ class SweepConfig:
             d.pop(k)
         d["train"].pop("device")
         d["varpro"].pop("device")
+        d["varpro"].pop("batch_seeds")  # how the seeds are scheduled, not what is fitted
         return d
 
 
@@ -271,13 +271,14 @@ class Sweep:
                                                                  if n not in self.construction])
         if self.progress is not None:
             self.progress.total = len(todo) + n_constr
-        for key in todo:
-            self.runs[key] = self._run_point(*key)
-            self._save()
-            if self.progress is not None:
-                r = self.runs[key]
-                self.progress.finish_point(f"{key[0]} {'N' if key[0] == 'construct' else 'w'}={key[1]} "
-                                           f"seed={key[2]}: sup {r['sup_error']:.3g}, L2 {r['l2_error']:.3g}")
+        for group in self._groups(todo):
+            for key, point in zip(group, self._run_group(group), strict=True):
+                self.runs[key] = point
+                self._save()
+                if self.progress is not None:
+                    self.progress.finish_point(f"{key[0]} {'N' if key[0] == 'construct' else 'w'}={key[1]} "
+                                               f"seed={key[2]}: sup {point['sup_error']:.3g}, "
+                                               f"L2 {point['l2_error']:.3g}")
         if self.config.data is None:
             for n in self.grids:
                 if n not in self.construction:
@@ -297,41 +298,71 @@ class Sweep:
         p = self.progress
         return lambda ph, k, tot, loss: p.update(f"{phase} {ph} {k}/{tot} loss {loss:.3g}")
 
-    def _run_point(self, activation: str, width: int, seed: int) -> dict[str, Any]:
+    def _groups(self, todo: list[tuple[str, int, int]]) -> list[list[tuple[str, int, int]]]:
+        """The points to run together: the missing seeds of one (activation, width) when VarPro batches seeds
+        (``VarProConfig.batched``), else one point each."""
+        c = self.config
+        if c.method != "varpro" or not c.varpro.batched:
+            return [[k] for k in todo]
+        groups: dict[tuple[str, int], list[tuple[str, int, int]]] = {}
+        for k in todo:
+            groups.setdefault(k[:2], []).append(k)
+        return list(groups.values())
+
+    def _run_group(self, keys: list[tuple[str, int, int]]) -> list[dict[str, Any]]:
+        """Build, train (VarPro: the group as one batch), save and measure the points ``keys``."""
+        c = self.config
+        built = [self._build(*k) for k in keys]
+        label = f"{keys[0][0]} {keys[0][1]} s{','.join(str(k[2]) for k in keys)}"
+        if c.method == "varpro":
+            from polyapprox.train.varpro_batch import train_varpro_batch
+
+            results = train_varpro_batch([b[0] for b in built], [self.dataset(k[2]) for k in keys], c.varpro,
+                                         progress=self._report(label))
+            trained = [({"method": "varpro", **describe_varpro(r)},
+                        r.seconds) for r in results]
+        else:
+            trained = []
+            for (model, _, _), k in zip(built, keys, strict=True):
+                result = train_model(model, self.dataset(k[2]), c.train, progress=self._report(label))
+                trained.append(({"method": "adam", **describe_adam(result)}, result.seconds))
+        return [self._finish(k, b, t, secs) for k, b, (t, secs) in zip(keys, built, trained, strict=True)]
+
+    def _build(self, activation: str, width: int, seed: int) -> tuple[torch.nn.Module, dict[str, Any] | None,
+                                                                     int | None]:
+        """The initialised model of one point, its errors before training and its nonzero count (construct
+        points: the Theorem 3 net with trainable weights; else a seeded FFN, knots spread for VarPro)."""
         c = self.config
         data = self.dataset(seed)
         gen = torch.Generator().manual_seed(seed)
-        before: dict[str, Any] | None = None
         if activation == "construct":
             net = adapt.construction_net(self.target, c.construction_n, width)
             if net is None:
                 raise ConfigError("init: construct needs polyapprox.construct.sobolev (not available)")
             from polyapprox.backends.torch_module import to_torch
             from polyapprox.core.counting import count_params
+            from polyapprox.train.ffn_construct import ConstructedFFN
 
-            model = _Squeeze(to_torch(net, dtype=torch.float64))
-            nnz = count_params(net).params
-            before = self._measure(numpy_callable(model), seed)
-        elif c.method == "varpro":
+            # varpro: the last layer becomes the solved head; adam: the whole net trains as one module
+            model = ConstructedFFN(net) if c.method == "varpro" else _Squeeze(to_torch(net, dtype=torch.float64))
+            return model, self._measure(numpy_callable(model), seed), count_params(net).params
+        if c.method == "varpro":
             model = FFN(data.dim, width, activation, depth=c.depth, order=c.order)
             spread_init_(model, torch.as_tensor(data.x_train), c.varpro.init, gen, torch.as_tensor(data.y_train))
-        else:
-            model = init_ffn_(FFN(data.dim, width, activation, depth=c.depth, order=c.order), gen)
-        label = f"{activation} {width} s{seed}"
-        if c.method == "varpro" and activation != "construct":
-            vres = train_varpro(model, data, c.varpro, progress=self._report(label))
-            trained: dict[str, Any] = {"method": "varpro", **describe_varpro(vres)}
-            seconds = vres.seconds
-        else:
-            result = train_model(model, data, c.train, progress=self._report(label))
-            trained = {"method": "adam", **describe_adam(result)}
-            seconds = result.seconds
+            return model, None, None
+        return init_ffn_(FFN(data.dim, width, activation, depth=c.depth, order=c.order), gen), None, None
+
+    def _finish(self, key: tuple[str, int, int], built: tuple[torch.nn.Module, dict[str, Any] | None, int | None],
+                trained: dict[str, Any], seconds: float) -> dict[str, Any]:
+        """Save and measure a trained point; its results row."""
+        activation, width, seed = key
+        model, before, nnz = built
         m, files = self._measure_kept(model, activation, width, seed)
         counts = param_counts(model)
         point: dict[str, Any] = {
             "activation": activation, "width": width, "seed": seed,
             "hidden": getattr(model, "hidden", width), "params": counts.params,
-            "params_nnz": counts.params_nnz if activation != "construct" else nnz,
+            "params_nnz": counts.params_nnz if nnz is None else nnz,
             "coefficients": counts.coefficients, **trained,
             "sup_error": m["sup_error"], "l2_error": m["l2_error"], "measured": _how(m),
             "seconds": round(seconds, 3), **({"files": files} if files else {}),

@@ -39,6 +39,9 @@ from polyapprox.errors import ConfigError
 from polyapprox.train.ffn import Dataset, Progress, _check_finite
 
 INITS = ("adaptive", "uniform", "chebyshev", "random")
+#: ``--batch-seeds``: auto batches the seeds of one width on CUDA only (on CPU the fits are arithmetic-bound
+#: and the batch measured no faster: see ``polyapprox.train.varpro_batch``), on / off force it.
+BATCH_SEEDS = ("auto", "on", "off")
 Params = dict[str, torch.Tensor]
 
 
@@ -54,6 +57,7 @@ class VarProConfig:
     polish_p: float = 10.0  # final exponent of the L^p polish
     tol: float = 1e-30  # stop when the projected loss (mean square) is below tol
     device: str = "cpu"
+    batch_seeds: str = "auto"  # fit the seeds of one width as one batch: auto (CUDA only), on, off
 
     def __post_init__(self) -> None:
         if self.steps < 0 or self.polish < 0:
@@ -62,8 +66,16 @@ class VarProConfig:
             raise ConfigError(f"ridge: {self.ridge} must be a finite number >= 0")
         if self.init not in INITS:
             raise ConfigError(f"init: unknown {self.init!r}; choose from {', '.join(INITS)}")
+        if self.batch_seeds not in BATCH_SEEDS:
+            raise ConfigError(f"batch_seeds: unknown {self.batch_seeds!r}; choose from {', '.join(BATCH_SEEDS)}")
         if not (self.polish_p >= 2 and math.isfinite(self.polish_p)):
             raise ConfigError(f"polish_p: {self.polish_p} must be >= 2")
+
+
+    @property
+    def batched(self) -> bool:
+        """Whether the seeds of one width are fitted as one batch (``batch_seeds``; auto: on CUDA)."""
+        return self.batch_seeds == "on" or (self.batch_seeds == "auto" and str(self.device).startswith("cuda"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +92,7 @@ class VarProResult:
     solver: str  # "lm" or "lbfgs" (memory fallback)
     seconds: float
     history: tuple[float, ...]  # projected training loss after each accepted step
+    batch: int = 1  # seeds fitted together (``varpro_batch``); ``seconds`` is then the batch's time / batch
 
 
 # ---- model split and functional features --------------------------------------------------------
@@ -509,4 +522,4 @@ def describe(result: VarProResult) -> dict[str, object]:
     """The JSON fields of one run (history omitted)."""
     return {"train_loss": result.train_loss, "val_loss": result.val_loss, "init_val_loss": result.init_val_loss,
             "train_sup": result.train_sup, "lm_steps": result.steps, "accepted": result.accepted,
-            "polish_rounds": result.polish_rounds, "solver": result.solver}
+            "polish_rounds": result.polish_rounds, "solver": result.solver, "batch": result.batch}

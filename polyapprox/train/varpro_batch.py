@@ -14,6 +14,7 @@ and leaves the other weights exactly as the unbatched solve (which drops them) d
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -231,7 +232,7 @@ def train_varpro_batch(models: list[nn.Module], datas: list[Dataset], config: Va
     out = []
     for m, r in zip(models, results, strict=True):
         _check_finite(m, r.train_loss)
-        out.append(VarProResult(**{**{f: getattr(r, f) for f in r.__dataclass_fields__}, "seconds": secs}))
+        out.append(dataclasses.replace(r, seconds=secs, batch=len(models)))
     return out
 
 

@@ -1,0 +1,47 @@
+"""Construct-then-train: the exact Theorem 3 net as an FFN that VarPro (and Adam) can train.
+
+``ConstructedFFN(net)`` splits a ``Net`` whose last layer is one affine output (identity activation) into
+``layers = Sequential(features, head)``: ``features`` is ``to_torch`` of every layer but the last (the
+nonzero weights and the biases trainable, sparse matrices kept sparse, the per-unit PolyReLU coefficients
+fixed as the construction has them), ``head`` a dense ``nn.Linear`` holding the last layer. So
+``polyapprox.train.varpro.split_model`` applies unchanged: the head is solved exactly, the rest trained by LM.
+``exact_net`` converts the trained module back to an exact ``Net`` (``from_torch``), to be saved and measured.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from polyapprox.errors import ConfigError
+
+
+class ConstructedFFN(nn.Module):
+    """A Theorem 3 (or any) ``Net`` as ``features -> Linear``; forward (P, d) -> (P,)."""
+
+    def __init__(self, net: Any, dtype: torch.dtype = torch.float64) -> None:
+        super().__init__()
+        from polyapprox.backends.torch_module import to_torch
+        from polyapprox.core.net import Identity, Net
+
+        last = net.layers[-1]
+        if len(net.layers) < 2 or last.out_dim != 1 or not all(isinstance(a, Identity) for a in last.activations):
+            raise ConfigError("init: construct needs a net with hidden layers and one affine output")
+        head = nn.Linear(last.in_dim, 1, dtype=dtype)
+        with torch.no_grad():
+            head.weight.copy_(torch.tensor([[float(v) for v in row] for row in last.weight.to_dense()], dtype=dtype))
+            head.bias.copy_(torch.tensor([float(b) for b in last.bias], dtype=dtype))
+        self.layers = nn.Sequential(to_torch(Net(net.in_dim, net.layers[:-1]), dtype=dtype), head)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x).squeeze(-1)
+
+    def exact_net(self) -> Any:
+        """The exact dyadic ``Net`` the module computes: the features' layers, then the head."""
+        from polyapprox.backends.torch_module import from_torch
+        from polyapprox.core.net import Net
+
+        features, head = from_torch(self.layers[0]), from_torch(nn.Sequential(self.layers[1]))
+        return Net(features.in_dim, features.layers + head.layers)
