@@ -49,6 +49,9 @@ def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
                         "data's estimated |f^(r+1)|, elsewhere uniform), uniform, chebyshev or random over the range")
     p.add_argument("--polish", type=int_flag("polish", 0), default=DEFAULTS["polish"],
                    help="varpro: sup-norm polish rounds (IRLS, L^p with p up to 10; default 0)")
+    p.add_argument("--boost", action="store_true",
+                   help="varpro: boosting, a second net of the same width fitted to the first one's residual; "
+                        "each point is their sum, the parameters of both counted")
     p.add_argument("--batch-seeds", default="auto", choices=("auto", "on", "off"),
                    help="varpro: fit the seeds of one width as one batch (vmap over a seed axis): auto (default: "
                         "on CUDA only; on CPU the batch measured no faster), on or off")
@@ -116,7 +119,7 @@ def _config(args: argparse.Namespace) -> Any:
         widths=tuple(parse_int_list(args.widths, "widths")), seeds=args.seeds, depth=args.depth,
         order=args.poly_order, n_train=args.train_points, n_val=args.val_points, points=args.points, train=train,
         init=args.init,
-        construction_n=args.construction_n, data=args.data,
+        construction_n=args.construction_n, data=args.data, boost=args.boost,
         grids=tuple(parse_int_list(args.grids, "grids")) if args.grids else None)
 
 

@@ -80,6 +80,7 @@ class SweepConfig:
     construction_n: int = 3  # Theorem 3 smoothness order n of the reference construction
     grids: tuple[int, ...] | None = None  # construction grid sizes N (None: DEFAULT_GRIDS by dimension)
     data: str | None = None  # user data file (.npz / .csv); then no target function and no construction
+    boost: bool = False  # varpro: a second net of the same width on the first one's residual (``ffn_boost``)
 
     def __post_init__(self) -> None:
         for a in self.activations:
@@ -98,6 +99,8 @@ class SweepConfig:
             raise ConfigError(f"points: unknown {self.points!r}; choose from {', '.join(POINTS)}")
         if self.method not in METHODS:
             raise ConfigError(f"method: unknown {self.method!r}; choose from {', '.join(METHODS)}")
+        if self.boost and (self.method != "varpro" or self.init != "random"):
+            raise ConfigError("boost: needs --method varpro and --init random")
         if self.init == "construct" and self.data is not None:
             raise ConfigError("init: construct needs a target function, not --data")
 
@@ -319,14 +322,38 @@ class Sweep:
 
             results = train_varpro_batch([b[0] for b in built], [self.dataset(k[2]) for k in keys], c.varpro,
                                          progress=self._report(label))
-            trained = [({"method": "varpro", **describe_varpro(r)},
-                        r.seconds) for r in results]
+            trained = [({"method": "varpro", **describe_varpro(r)}, r.seconds) for r in results]
+            if c.boost:
+                built, trained = self._boost(keys, built, trained)
         else:
             trained = []
             for (model, _, _), k in zip(built, keys, strict=True):
                 result = train_model(model, self.dataset(k[2]), c.train, progress=self._report(label))
                 trained.append(({"method": "adam", **describe_adam(result)}, result.seconds))
         return [self._finish(k, b, t, secs) for k, b, (t, secs) in zip(keys, built, trained, strict=True)]
+
+    def _boost(self, keys: list[tuple[str, int, int]], built: list[Any],
+               trained: list[tuple[dict[str, Any], float]]) -> tuple[list[Any], list[tuple[dict[str, Any], float]]]:
+        """Boosting: per point a second FFN of the same width (knots from ``seed + 1``, adaptive to the
+        residual) fitted by VarPro to the first one's scaled residual; the points become the sums."""
+        from polyapprox.train.ffn_boost import Boosted, rescale_head_, residual_data
+        from polyapprox.train.varpro_batch import train_varpro_batch
+
+        c = self.config
+        residuals = [residual_data(b[0], self.dataset(k[2])) for k, b in zip(keys, built, strict=True)]
+        models = [spread_init_(FFN(d.dim, w, a, depth=c.depth, order=c.order), torch.as_tensor(d.x_train),
+                               c.varpro.init, torch.Generator().manual_seed(seed + 1), torch.as_tensor(d.y_train))
+                  for (a, w, seed), (d, _) in zip(keys, residuals, strict=True)]
+        second = train_varpro_batch(models, [d for d, _ in residuals], c.varpro,
+                                    progress=self._report(f"boost {keys[0][0]} {keys[0][1]}"))
+        out_built, out_trained = [], []
+        for b, (row, secs), m2, (_, scale), r2 in zip(built, trained, models, residuals, second, strict=True):
+            out_built.append((Boosted(b[0], rescale_head_(m2, scale)), None, None))
+            out_trained.append(({**row, "boost": {"scale": scale, "train_sup": r2.train_sup * scale,
+                                                  "train_loss": r2.train_loss * scale**2,
+                                                  "lm_steps": r2.steps, "accepted": r2.accepted}},
+                                secs + r2.seconds))
+        return out_built, out_trained
 
     def _build(self, activation: str, width: int, seed: int) -> tuple[torch.nn.Module, dict[str, Any] | None,
                                                                      int | None]:
