@@ -29,7 +29,6 @@ from polyapprox.train.varpro import (
     VarProConfig,
     VarProResult,
     _chunk,
-    _invertible,
     _plain,
     _polish,
     _restore,
@@ -81,10 +80,11 @@ def project_batch(phi: torch.Tensor, y: torch.Tensor, lam: torch.Tensor) -> Batc
     b = torch.cat([y, y.new_zeros(s, m)], dim=1)
     q, rr = torch.linalg.qr(a)
     cs = torch.linalg.solve_triangular(rr, (q.mT @ b[:, :, None]), upper=True)[:, :, 0]
-    for k in range(s):
-        if not _invertible(rr[k]):
-            driver = "gelsd" if a.device.type == "cpu" else None
-            cs[k] = torch.linalg.lstsq(a[k], b[k][:, None], driver=driver).solution[:, 0]
+    d = torch.abs(torch.diagonal(rr, dim1=1, dim2=2))
+    singular = d.min(dim=1).values <= 1e-14 * d.max(dim=1).values.clamp_min(1e-300)  # ``_invertible``, batched
+    for k in torch.nonzero(singular).reshape(-1).tolist():  # one host sync per solve, not one per seed
+        driver = "gelsd" if a.device.type == "cpu" else None
+        cs[k] = torch.linalg.lstsq(a[k], b[k][:, None], driver=driver).solution[:, 0]
     r = (a @ cs[:, :, None])[:, :, 0] - b
     return BatchProjection(c=cs * inv, r=r, q=q, points=p)
 
