@@ -2,8 +2,9 @@
 
 For one d = 1 and one d = 2 target, every activation (relu, relu2, gelu, swiglu, polyrelu, polynorm) is
 trained over a width sweep (``polyapprox.train.ffn_sweep``) by each method -- ``varpro`` (output layer solved
-exactly, Levenberg-Marquardt on the rest, float64, a grid of training points, adaptive knots; the default)
-and ``adam`` (Adam + L-BFGS on random points, the old baseline) -- and the sup / L2 test errors are
+exactly, Levenberg-Marquardt on the rest, float64, a grid of training points, adaptive knots; the default),
+``adam`` (Adam + L-BFGS on random points, the old baseline) and, on request (``--methods``), ``varpro-boost``
+(VarPro, then a second net of the same width on the residual; sizes count both nets) -- and the sup / L2 test errors are
 measured by ``polyapprox.approx.measure.measure_errors`` (on the exact ``Net`` for relu / relu2 / polyrelu).
 Per (method, activation) the table gives
 
@@ -68,9 +69,11 @@ def run_target(name: str, widths: tuple[int, ...], grids: tuple[int, ...], prese
     from polyapprox.train.ffn_sweep import ProgressLine, Sweep, SweepConfig, size
     from polyapprox.train.varpro import VarProConfig
 
+    varpro = method.startswith("varpro")
     cfg = SweepConfig(target=name, widths=widths, seeds=preset["seeds"], n_train=preset["n_train"],
-                      n_val=preset["n_val"], construction_n=n, grids=grids, method=method,
-                      activations=preset["activations"], points="grid" if method == "varpro" else "random",
+                      n_val=preset["n_val"], construction_n=n, grids=grids, method="varpro" if varpro else method,
+                      boost=method == "varpro-boost",
+                      activations=preset["activations"], points="grid" if varpro else "random",
                       varpro=VarProConfig(steps=preset["lm_steps"], init="adaptive", device=device),
                       train=TrainConfig(steps=preset["steps"], lbfgs_steps=preset["lbfgs_steps"], device=device))
     torch.set_num_threads(threads)  # script entry point
@@ -136,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=3, help="order n of the reference construction")
     ap.add_argument("--out", default=None, help="keep per-target results (resumable) and plots here")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--methods", default=None, help="comma list of varpro, adam (default: both)")
+    ap.add_argument("--methods", default=None,
+                    help="comma list of varpro, adam, varpro-boost (a second net on the residual; each point is "
+                         "the sum, both nets' parameters counted) (default: varpro, adam)")
     ap.add_argument("--device", default="auto", help="cpu, cuda or auto (CUDA when present)")
     args = ap.parse_args(argv)
     from polyapprox.train.ffn import resolve_device
