@@ -62,21 +62,22 @@ def deprecated_alias(p: argparse.ArgumentParser, old: str, new: str) -> None:
 
 def add_output_flags(p: argparse.ArgumentParser, json_help: str = "print the result as one JSON document") -> None:
     """The output flags of every verb: ``--json`` (the result once, on stdout, as one JSON document) and
-    ``--quiet`` (nothing on stdout or stderr but errors; the exit status carries the verdict). They exclude
-    each other; ``main`` silences the verb's output under ``--quiet``."""
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--json", action="store_true", help=json_help)
-    g.add_argument("--quiet", action="store_true",
-                   help="print nothing but errors (no result, no progress); the exit status carries the verdict")
+    ``--quiet`` (nothing on stdout or stderr but errors, or only the JSON document with ``--json``; the exit
+    status carries the verdict). ``main`` silences the verb's output under ``--quiet`` (``output_of``)."""
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.add_argument("--quiet", action="store_true",
+                   help="print nothing but errors (no result, progress or 'wrote' line; with --json only the JSON "
+                        "document); the exit status carries the verdict")
 
 
 @contextlib.contextmanager
 def output_of(args: argparse.Namespace) -> Iterator[None]:
-    """The verb's output as its flags ask: its deprecation lines on stderr first; under ``--quiet`` stdout and
-    stderr go nowhere while the verb runs (errors are written by ``main`` after it has returned or raised)."""
+    """The verb's output as its flags ask: its deprecation lines on stderr first; under ``--quiet`` stderr, and
+    stdout unless ``--json``, go nowhere while the verb runs (errors are written by ``main`` after it has
+    returned or raised; the verbs write to stdout only their result)."""
     if getattr(args, "quiet", False):
-        with open(os.devnull, "w", encoding="utf-8") as sink, contextlib.redirect_stdout(sink), \
-                contextlib.redirect_stderr(sink):
+        with open(os.devnull, "w", encoding="utf-8") as sink, contextlib.redirect_stderr(sink), \
+                contextlib.redirect_stdout(sys.stdout if getattr(args, "json", False) else sink):
             yield
         return
     for line in getattr(args, WARNINGS, ()):
