@@ -9,8 +9,9 @@ measured by ``polyapprox.approx.measure.measure_errors`` (on the exact ``Net`` f
 Per (method, activation) the table gives
 
 * ``slope`` / ``ci``: ``fit_rate`` (the project's rule: asymptotic window of >= 4 sizes, else the last 4;
-  bootstrap 95 % CI) on the per-width median over seeds of the sup error vs ``params_nnz`` (nonzero weights +
-  biases, the ``count_params`` convention of the construction);
+  ``ci`` is the range of its local slopes: fit_rate has no bootstrap CI any more) on the per-width median over
+  seeds of the sup error vs ``params_nnz`` (nonzero weights + biases, the ``count_params`` convention of the
+  construction);
 * ``seconds_per_fit``: median wall time of one training run (measurement excluded); ``device``;
 * ``slope_all`` / ``ci_all``: OLS over every (width, seed) point with a t-based 95 % CI (descriptive);
 * the same two for the L2 error;
@@ -93,15 +94,16 @@ def run_target(name: str, widths: tuple[int, ...], grids: tuple[int, ...], prese
         p, sup, l2 = [size(q) for q in pts], [q["sup_error"] for q in pts], [q["l2_error"] for q in pts]
         sa, ca = ols_all(p, sup)
         la, lca = ols_all(p, l2)
-        rows[act] = {"slope": s["fit"]["slope"], "ci": s["fit"]["ci"], "status": s["fit"]["status"],
-                     "slope_all": sa, "ci_all": ca, "slope_l2": s["fit_l2"]["slope"], "ci_l2": s["fit_l2"]["ci"],
+        rows[act] = {"slope": s["fit"]["slope"], "ci": s["fit"].get("local_range"), "status": s["fit"]["status"],
+                     "slope_all": sa, "ci_all": ca, "slope_l2": s["fit_l2"]["slope"],
+                     "ci_l2": s["fit_l2"].get("local_range"),
                      "slope_l2_all": la, "ci_l2_all": lca,
                      "params": sorted(set(p)), "best_sup_error": min(sup), "best_l2_error": min(l2),
                      "slope_best_seed": s["fit_best"]["slope"],
                      "seconds_per_fit": float(np.median([q["seconds"] for q in pts]))}
     c = payload["construction"]
     cp = [q for q in c["points"] if q.get("params")]
-    crow = {"n": n, "theory_slope": -n / payload["dim"], "slope": c["fit"]["slope"], "ci": c["fit"]["ci"],
+    crow = {"n": n, "theory_slope": -n / payload["dim"], "slope": c["fit"]["slope"], "ci": c["fit"].get("local_range"),
             "status": c["fit"]["status"], "params": [q["params"] for q in cp],
             "sup_errors": [q["sup_error"] for q in cp]}
     return {"target": payload["target"], "dim": payload["dim"], "widths": list(widths), "seeds": cfg.seeds,
@@ -115,7 +117,8 @@ def table(results: list[dict[str, Any]]) -> str:
     def f(v: Any) -> str:
         return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.2f}"
 
-    lines = ["| target | d | series | slope sup (fit_rate, median of seeds) [95% CI] | slope sup (all pts) [CI] | "
+    lines = ["| target | d | series | slope sup (fit_rate, median of seeds) [local slopes] | "
+             "slope sup (all pts) [CI] | "
              "slope L2 (all pts) [CI] | best sup | params_nnz range | s per fit |", "|---" * 9 + "|"]
     for r in results:
         t = f"{r['target']['name']} ({r['method']}, {r['device']})"
