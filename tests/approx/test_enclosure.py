@@ -58,9 +58,63 @@ def test_exp2_enclosure_small_sweep() -> None:
 
 @pytest.mark.slow
 def test_default_sweeps_meet_ratio_goals() -> None:
-    """The default sizes of `polyapprox rates` (sin1 n=2: 8..128; exp2 n=2: 2..16)."""
+    """The default sizes of `polyapprox rates` (sin1 n=2: 8..128; exp2 n=2: 2..16, n=3: 2..12)."""
     _check_sweep("sin1", 2, (8, 16, 32, 64, 128), 1.1)
     _check_sweep("exp2", 2, (2, 4, 8, 16), 2.0, samples=400)
+    _check_sweep("exp2", 3, (2, 4, 6, 8, 12), 2.0, samples=400)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_reproduce_d2_sweeps_meet_ratio_goal(n: int) -> None:
+    """The d = 2 sizes of `polyapprox reproduce` (exp2, N = 8..64): upper / lower <= 2 at every point."""
+    _check_sweep("exp2", n, (8, 16, 32, 64), 2.0, samples=900)
+
+
+def _check_enclose(name: str, n: int, N: int, ratio: float, side: int) -> None:
+    """enclose alone (no sampled probe): converged to ``ratio``; no exact value on a dense grid + random points
+    exceeds the upper end; the lower end is attained (up to rounding) at the reported argmax."""
+    t = get_target(name)
+    coeffs = taylor_coefficients(t, n, N)
+    enc = enclose(sobolev_pieces(coeffs, t.dim, n, N), arb_function(t.expr, t.symbols), ratio=ratio)
+    assert enc.converged and 0 < enc.lower <= enc.upper <= ratio * enc.lower
+    axis = np.linspace(0, 1, side)
+    dense = np.stack(np.meshgrid(*([axis] * t.dim), indexing="ij"), -1).reshape(-1, t.dim)
+    pts = np.vstack([dense, np.random.default_rng(2).random((side * t.dim, t.dim))])
+    assert max(_exact_errors(t, coeffs, n, N, pts)) <= enc.upper
+    assert _exact_errors(t, coeffs, n, N, np.array([enc.argmax]))[0] >= enc.lower * (1 - 1e-12)
+
+
+def test_d2_centred_form_is_tight() -> None:
+    """exp2, n = 3, N = 8: the centred Taylor form reaches upper / lower <= 1.9 (the former second-order form
+    with box-ball Hessians lost the partition of unity's cancellation: ratio ~4 after a minute at N = 16)."""
+    _check_enclose("exp2", 3, 8, 1.9, 25)
+
+
+def test_d3_small_enclosure() -> None:
+    _check_enclose("exp3", 2, 2, 1.9, 9)
+
+
+@pytest.mark.parametrize(("d", "k"), [(2, 1), (2, 4), (3, 2), (3, 4)])
+def test_lattice_directions_recover_homogeneous_coefficients(d: int, k: int) -> None:
+    """The exact inverse maps the values sum_b c_b u^b at the lattice directions back to c."""
+    import math
+
+    from polyapprox.approx.enclosure import _inverse, _lattice, _monomials
+
+    monos = _monomials(d, k)
+    dirs = _lattice(d, k)[:len(monos)]
+    c = [Fraction(3 * i - 7, i + 2) for i in range(len(monos))]
+    vals = [sum(cb * math.prod(ui ** bi for ui, bi in zip(u, b, strict=True))
+                for cb, b in zip(c, monos, strict=True)) for u in dirs]
+    assert [sum(w * v for w, v in zip(row, vals, strict=True)) for row in _inverse(d, k)] == c
+
+
+def test_enclosure_skipped_past_its_evaluation_cap() -> None:
+    cfg = SweepConfig(get_target("exp2"), 1, sizes=(2,), enclosure_evals=10)
+    p, _ = measure_point(cfg, 2)
+    assert p.sup_error_upper is None and p.sup_error_lower is not None
+    assert "enclosure_evals" in p.measured_how["enclosure"]["why"]
 
 
 def test_exact_polynomial_net_encloses_zero() -> None:
