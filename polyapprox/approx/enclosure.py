@@ -11,16 +11,25 @@ On a box B with centre c and half-widths r, g = model - f is bounded by (all ter
 * d = 1:  |g(x)| <= sum_{k<K} |g^(k)(c)| r^k / k! + |g^(K)(B)| r^K / K!   (Taylor with Lagrange remainder,
   arb_series; K = ``taylor_order``, 2 by default; K = n + 1 for the Theorem 3 net makes the remainder of
   its degree-n polynomial vanish, so a net equal to its target encloses to [0, ~2^-90]);
-* d >= 2: |g(x)| <= |g(c)| + sum_k |d_k g(c)| r_k + (1/2) sum_jk |H_jk(B)| r_j r_k  (Taylor, second order; H_kk
-  and H_jk from directional arb_series along e_k and e_j + e_k);
+* d >= 2, polynomial pieces (``Piece.degree`` = D; the Theorem 3 sub-cells, D = n - 1 + d): the centred form
+  |g(c + h)| <= sum_{|b| <= D} |g_b(c)| r^b + sum_{|b| = D+1} |f_b(domain)| r^b, with the Taylor coefficients
+  g_b(c) at the centre (point balls: the overlapping terms of the partition of unity cancel as they should;
+  a box-ball evaluation loses that cancellation and shrinks only linearly under bisection) recovered exactly
+  from directional arb_series along simplex-lattice directions, and the remainder f's alone (the model's
+  derivatives of order D + 1 vanish). When the box is the worst one, the polynomial part is tested for
+  monotonicity along each axis; monotone axes are fixed at their faces (sup |.| on a segment of a monotone
+  function is at an end; all axes monotone: the corners) before the triangle inequality (``Form``);
+* d >= 2, other pieces: |g(x)| <= |g(c)| + sum_k |d_k g(c)| r_k + (1/2) sum_jk |H_jk(B)| r_j r_k  (Taylor,
+  second order; H_kk and H_jk from directional arb_series along e_k and e_j + e_k);
 * generic nets (``net_piece``): the same Taylor forms, arb_series carried through the net, on boxes where
   no ReLU argument changes sign; on the others the first-order mean-value form |g(c)| + sum_k |d_k g(B)| r_k
   with the ReLU's generalised derivative [0, 1] (g is Lipschitz: Lebourg's mean value theorem).
 
 ``enclose`` keeps a max-heap of boxes by upper bound and bisects the worst one (widest side) until
 upper <= ratio * lower or the evaluation budget is spent. ``lower`` is the largest |g| found at a box
-centre or probe point: a ball enclosing the exact value of the exact net minus f there, so it is a true
-lower bound of the sup; ``upper`` bounds |g| on every box still in the heap, hence on the whole domain.
+centre, a corner of a box that was the worst (d >= 2) or a probe point: a ball enclosing the exact value of
+the exact net minus f there, so it is a true lower bound of the sup; ``upper`` bounds |g| on every box still
+in the heap, hence on the whole domain.
 
 What is bounded: the *exact* network (rational weights, exact arithmetic) against f. The float64 rounding
 of evaluating it is measured separately (``measure.float_floor``) and bounded rigorously at sampled points by
