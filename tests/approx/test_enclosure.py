@@ -183,3 +183,68 @@ def test_arb_function_refuses_unknown_nodes() -> None:
     v = g([arb_of(Fraction(1, 4))])
     expect = 0.5 * np.exp(-0.25) + 0.125 + np.log(1.25) + np.pi
     assert abs(float(v.mid()) - expect) < 1e-14
+
+
+def _bound_polynomial(coeffs: dict, d: int, lo: tuple, hi: tuple):
+    """(lower, upper, Form) of the centred form for the piece p(x) = sum_b coeffs[b] x^b against f = 0."""
+    import math
+
+    from polyapprox.approx.enclosure import PREC, Piece, _Bounder
+
+    def model(xs):
+        return sum((arb_of(cb) * math.prod((xs[k] ** bk for k, bk in enumerate(b) if bk), start=arb_of(1))
+                    for b, cb in coeffs.items()), arb_of(0))
+
+    degree = max(sum(b) for b in coeffs)
+    with working_precision(PREC):
+        b = _Bounder(lambda xs: arb_of(0), d, 2, (lo, hi))
+        low, up, _ = b.box(Piece(lo, hi, model, degree=degree), lo, hi)
+        return low, up, b.form
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_centred_form_recovers_a_polynomial_exactly(d: int) -> None:
+    """Every Taylor coefficient of a degree-3 polynomial at the box centre is recovered (exact rationals inside
+    the balls), and the upper end is sum_b |p_b(c)| r^b."""
+    import itertools
+    import math
+
+    import sympy
+
+    monos = [b for b in itertools.product(range(4), repeat=d) if sum(b) <= 3]
+    coeffs = {b: Fraction((-1) ** i * (i + 1), 7 + i) for i, b in enumerate(monos)}
+    lo, hi = (Fraction(1, 3),) * d, (Fraction(1, 2),) * d
+    _, up, form = _bound_polynomial(coeffs, d, lo, hi)
+    h = sympy.symbols(f"h1:{d + 1}")
+    c = [(a + b) / 2 for a, b in zip(lo, hi, strict=True)]
+    p = sympy.Poly(sum(sympy.Rational(cb.numerator, cb.denominator)
+                       * math.prod(((sympy.Rational(ck.numerator, ck.denominator) + hk) ** bk
+                                    for ck, hk, bk in zip(c, h, b, strict=True)), start=sympy.Integer(1))
+                       for b, cb in coeffs.items()), *h)
+    exact = {m: Fraction(int(v.p), int(v.q)) for m, v in zip(p.monoms(), p.coeffs(), strict=True)}
+    assert set(form.coef) == set(monos)
+    for b in monos:
+        assert abs(float(form.coef[b].mid()) - float(exact.get(b, 0))) <= 1e-25 + float(form.coef[b].rad())
+    r = Fraction(1, 12)
+    expect = sum(abs(v) * r ** sum(b) for b, v in exact.items())
+    assert float(expect) <= up <= float(expect) * (1 + 1e-12)
+
+
+def test_monotone_faces_give_the_corner_maximum() -> None:
+    """p = x1 - x2^2 on [1/3, 1/2]^2: monotone in both axes, so the face bound is max |p| over the corners
+    (1/2 - 1/9 = 7/18), below the centred triangle bound."""
+    lo, hi = (Fraction(1, 3),) * 2, (Fraction(1, 2),) * 2
+    _, up, form = _bound_polynomial({(1, 0): Fraction(1), (0, 2): Fraction(-1)}, 2, lo, hi)
+    face = form.face_bound(arb_of(0))
+    assert 7 / 18 <= face <= 7 / 18 * (1 + 1e-15) < up
+
+
+def test_interior_maximum_is_not_taken_for_a_corner() -> None:
+    """p = 1 - (x1 - 5/12)^2 - (x2 - 5/12)^2 on [1/3, 1/2]^2 has its maximum 1 at the centre: neither axis is
+    monotone there, and the face bound stays >= 1 (the corners alone give 1 - 1/72)."""
+    q = Fraction(5, 12)
+    coeffs = {(0, 0): 1 - 2 * q * q, (1, 0): 2 * q, (0, 1): 2 * q, (2, 0): Fraction(-1), (0, 2): Fraction(-1)}
+    lo, hi = (Fraction(1, 3),) * 2, (Fraction(1, 2),) * 2
+    _, up, form = _bound_polynomial(coeffs, 2, lo, hi)
+    assert not form.monotone(0, arb_of(0)) and not form.monotone(1, arb_of(0))
+    assert 1.0 <= form.face_bound(arb_of(0)) <= up * (1 + 1e-12)  # both rigorous; rounded apart
