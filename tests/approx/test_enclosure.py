@@ -248,3 +248,19 @@ def test_interior_maximum_is_not_taken_for_a_corner() -> None:
     _, up, form = _bound_polynomial(coeffs, 2, lo, hi)
     assert not form.monotone(0, arb_of(0)) and not form.monotone(1, arb_of(0))
     assert 1.0 <= form.face_bound(arb_of(0)) <= up * (1 + 1e-12)  # both rigorous; rounded apart
+
+
+def test_centred_form_remainder_covers_the_target() -> None:
+    """model 0 declared of degree 0 against f = exp(x1 + x2) on [0, 1/2]^2: the form is |f(c)| + the order-1
+    remainder of f over the domain, which must reach the corner value e (|f(c)| alone is e^(1/2))."""
+    import sympy
+
+    from polyapprox.approx.enclosure import PREC, Piece, _Bounder
+
+    x1, x2 = sympy.symbols("x1 x2")
+    f = arb_function(sympy.exp(x1 + x2), (x1, x2))
+    lo, hi = (Fraction(0),) * 2, (Fraction(1, 2),) * 2
+    with working_precision(PREC):
+        b = _Bounder(f, 2, 2, (lo, hi))
+        low, up, _ = b.box(Piece(lo, hi, lambda xs: arb_of(0), degree=0), lo, hi)
+    assert abs(low - np.exp(0.5)) < 1e-12 and np.e <= up <= 3 * np.e
