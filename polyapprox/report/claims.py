@@ -87,8 +87,10 @@ def _theorem3_row(sweep: Mapping[str, Any]) -> tuple[str, str]:
     fits = fit_enclosure(sweep["points"], th)
     lo, hi = fits.lower, fits.upper
     local = ", ".join(format_value(v, ".3f") for v in hi.local_slopes)
-    ends = "enclosure [lower, upper]" if fits.certified else "sampled sup error (no enclosure)"
     pts = sweep["points"]
+    bare = [str(p["N"]) for p in pts if p.get("sup_error_upper") is None]
+    ends = ("enclosure [lower, upper]" if not bare else "sampled sup error (no enclosure)" if len(bare) == len(pts)
+            else f"enclosure [lower, upper] (sampled sup error at N = {', '.join(bare)}: no enclosure)")
     measured = (f"{ends}: slope {format_value(lo.slope, '.3f')} / {format_value(hi.slope, '.3f')} vs {th:.3f} "
                 f"({lo.status}/{hi.status}); local "
                 f"slopes {local} ({lo.trend}/{hi.trend}); W {pts[0]['params']}-{pts[-1]['params']}")

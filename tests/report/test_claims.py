@@ -71,6 +71,11 @@ def test_theorem3_rule_needs_both_enclosure_ends_and_trend() -> None:
     plain = [{k: p[k] for k in ("N", "params", "sup_error")} for p in _points(-2.0)]
     row = next(c for c in compute_claims({"rates": {"polyrelu": [_sweep(plain)]}}) if "n = 2" in c.claim)
     assert row.verdict == HOLDS and "no enclosure" in row.measured
+    # a partly enclosed sweep (d = 3: no enclosure at N = 16) names the points that fell back
+    part = _points(-2.0)
+    part[-1]["sup_error_upper"] = None
+    row = next(c for c in compute_claims({"rates": {"polyrelu": [_sweep(part)]}}) if "n = 2" in c.claim)
+    assert "enclosure [lower, upper] (sampled sup error at N = 16: no enclosure)" in row.measured
 
 
 def test_one_row_per_theorem3_fit_each_with_its_command() -> None:
