@@ -23,8 +23,12 @@ Design, per direction one pass over memory:
   dx = g A(u) - u Q(u**2) (``polynorm.py``). PolyReLU: elementwise over blocks of the flattened input;
   its backward also sums g y**p and g per block.
 * Statistics have the torch path's layout (rho_1..rho_r, 1/m), so either backward accepts either forward.
-* Arithmetic in float64, rounded once to x's dtype. Orders are at most ``MAX_ORDER`` so that the per-element
-  loops are fixed-length (unrolled, vectorised by LLVM); higher orders take the torch path.
+* Elementwise arithmetic in x's dtype (float32 for float32 input: the torch path's compute dtype, and 2-3x
+  faster than converting every element to float64); sums accumulate runs of ``RUN`` elements in x's dtype
+  and add the run sums in float64; row statistics (rho_p, 1/m) are computed in float64. Orders are at most
+  ``MAX_ORDER`` so that the per-element loops are fixed-length (unrolled, vectorised by LLVM); higher orders
+  take the torch path. Element loops run over 1-D slices (rows, blocks): loops over computed index ranges
+  or 2-D indices were not vectorised (PolyReLU forward at (1536, 176) fp32: 3x slower).
 * fastmath is only ``reassoc`` (sums split into vector lanes, like torch's own vectorised sums); no
   nnan/ninf/contract/afn, so NaN, inf and the rounding of each product keep their IEEE meaning.
 * Threads: the kernels are serial, release the GIL and run on row (block) spans, the calling thread
@@ -58,6 +62,11 @@ SERIAL_ELEMS = 32768
 #: PolyReLU block length (elements of the flattened input per parallel task).
 BLOCK = 16384
 
+#: Elements per run of a sum accumulated in x's dtype before it is added to the float64 total: long
+#: enough for the loop to vectorise, short enough that a float32 run sum carries ~RUN/16 roundings per
+#: vector lane (relative error <= ~4 u, far inside the float32 tolerance of ``tolerances.py``).
+RUN = 64
+
 #: Only reassociation (so LLVM splits sums into vector lanes, like torch's own vectorised sums); no
 #: nnan/ninf/contract/afn, so NaN, inf and the rounding of every product keep their IEEE meaning.
 _FLAGS = {"reassoc"}
@@ -75,10 +84,9 @@ RELU, SCALED, SQUARED = 0, 1, 2
 
 
 @_inline
-def _padded(values):  # pragma: no cover - compiled by numba
-    """``values`` (length r <= MAX_ORDER) as a MAX_ORDER-tuple, zero-padded: kept in registers."""
-    a = np.zeros(MAX_ORDER)
-    a[: values.shape[0]] = values
+def _tuple(a):  # pragma: no cover - compiled by numba
+    """The MAX_ORDER entries of ``a`` as a tuple (for per-row coefficients: ``a`` is allocated once per
+    call, not per row; an allocation per row cost more than the row's arithmetic on short rows)."""
     return a[0], a[1], a[2], a[3], a[4]
 
 
@@ -97,33 +105,47 @@ def _poly(c, r, u):  # pragma: no cover - compiled by numba
 
 @_inline
 def _variable(v, scale, kind):  # pragma: no cover - compiled by numba
-    """The polynomial's variable for element v: ReLU(v) (NaN passes), v * scale, or (v * scale)**2."""
+    """The polynomial's variable for element v: ReLU(v) (NaN passes), v * scale, or (v * scale)**2; in the
+    type of v and scale (both x's dtype: ``scale`` is 1 for ReLU, so ``scale - scale`` is a typed 0)."""
     if kind == RELU:
-        return 0.0 if v < 0 else v
+        return scale - scale if v < 0 else v
     u = v * scale
     return u * u if kind == SQUARED else u
 
 
 @_inline
 def _moments(x, g, weighted, scale, kind):  # pragma: no cover - compiled by numba
-    """(sum t, sum t b, ..., sum t b**5) over a 1-D slice, b = _variable(x_j), t = g_j (or 1), in float64.
+    """(sum t, sum t b, ..., sum t b**5) over a 1-D slice, b = _variable(x_j), t = g_j (or 1).
 
-    Sums up to MAX_ORDER whatever the order (extra powers are discarded by the caller)."""
+    Products in x's dtype; sums over runs of RUN consecutive elements in x's dtype (vectorised), the run
+    sums added in float64. Sums up to MAX_ORDER whatever the order (extra powers are discarded)."""
     s0 = s1 = s2 = s3 = s4 = s5 = 0.0
-    for j in range(x.shape[0]):
-        b = _variable(np.float64(x[j]), scale, kind)
-        t = np.float64(g[j]) if weighted else 1.0
-        s0 += t
-        t *= b
-        s1 += t
-        t *= b
-        s2 += t
-        t *= b
-        s3 += t
-        t *= b
-        s4 += t
-        t *= b
-        s5 += t
+    one = scale / scale  # a 1 of x's dtype (scale: 1 for ReLU, else 1/m, a power of two)
+    n = x.shape[0]
+    for a in range(0, n, RUN):
+        xs = x[a : min(n, a + RUN)]
+        gs = g[a : min(n, a + RUN)]
+        f0 = f1 = f2 = f3 = f4 = f5 = one - one
+        for j in range(xs.shape[0]):
+            b = _variable(xs[j], scale, kind)
+            t = gs[j] if weighted else one
+            f0 += t
+            t *= b
+            f1 += t
+            t *= b
+            f2 += t
+            t *= b
+            f3 += t
+            t *= b
+            f4 += t
+            t *= b
+            f5 += t
+        s0 += f0
+        s1 += f1
+        s2 += f2
+        s3 += f3
+        s4 += f4
+        s5 += f5
     return s0, s1, s2, s3, s4, s5
 
 
@@ -133,11 +155,10 @@ def _inverse_scale(bits, mask, shift, offset):  # pragma: no cover - compiled by
 
     max |x| is the largest bit pattern with the sign bit masked off (an integer max, vectorised); its
     exponent field (bits >> shift) minus ``offset`` is frexp's exponent (``FLOAT_BITS``)."""
-    top = 0
+    top = mask - mask  # 0 of the bits' integer type (an int64 0 made every comparison widen)
     for j in range(bits.shape[0]):
         v = bits[j] & mask
-        if v > top:
-            top = v
+        top = v if v > top else top
     e = (top >> shift) - offset
     return math.ldexp(1.0, -e) if e > 0 else 1.0
 
@@ -146,76 +167,100 @@ def _inverse_scale(bits, mask, shift, offset):  # pragma: no cover - compiled by
 def _polynorm_forward(x, bits, mask, shift, offset, w, bias, eps, out, stats, start, stop):  # pragma: no cover
     h = x.shape[1]
     r = w.shape[0]
-    b = bias[0]
+    typed = np.zeros(MAX_ORDER + 2, x.dtype)  # per row, in x's dtype: coef[p - 1] = w_p rho_p, bias, 1/m
+    typed[MAX_ORDER] = bias[0]
+    b = typed[MAX_ORDER]
     for i in range(start, stop):
         inv_m = _inverse_scale(bits[i], mask, shift, offset)
-        _, s1, s2, s3, s4, s5 = _moments(x[i], x[i], False, inv_m, SQUARED)  # sum u**(2p), u = x / m
+        typed[MAX_ORDER + 1] = inv_m  # a power of two: exact in x's dtype (subnormal at worst)
+        scale = typed[MAX_ORDER + 1]
+        _, s1, s2, s3, s4, s5 = _moments(x[i], x[i], False, scale, SQUARED)  # sum u**(2p), u = x / m
         sums = (s1, s2, s3, s4, s5)
-        coef = np.empty(r)  # coef[p - 1] = w_p rho_p, w_p = w[r - p]
         floor = eps
         for p in range(r):
             floor *= inv_m * inv_m
             rho = 1.0 / math.sqrt(sums[p] / h + floor)
             stats[i, p] = rho
-            coef[p] = w[r - 1 - p] * rho
+            typed[p] = w[r - 1 - p] * rho
         stats[i, r] = inv_m
-        c = _padded(coef)
+        c = _tuple(typed)
+        xi, oi = x[i], out[i]  # row views: the element loop below vectorises only over 1-D slices
         for j in range(h):
-            u = x[i, j] * inv_m
-            out[i, j] = _poly(c, r, u) * u + b
+            u = xi[j] * scale
+            oi[j] = _poly(c, r, u) * u + b
 
 
 @_jit
 def _polynorm_backward(x, g, w, stats, dx, dots, start, stop):  # pragma: no cover - compiled by numba
     h = x.shape[1]
     r = w.shape[0]
+    # per row, in x's dtype: a[p - 1] = p w_p rho_p / m, q[p - 1] = p w_p rho_p**3 T_p / (H m), 1/m
+    a = np.zeros(MAX_ORDER, x.dtype)
+    q = np.zeros(MAX_ORDER + 1, x.dtype)
     for i in range(start, stop):
         inv_m = np.float64(stats[i, r])
-        gsum, t1, t2, t3, t4, t5 = _moments(x[i], g[i], True, inv_m, SCALED)  # T_p = <g, u**p>
+        q[MAX_ORDER] = inv_m
+        scale = q[MAX_ORDER]
+        gsum, t1, t2, t3, t4, t5 = _moments(x[i], g[i], True, scale, SCALED)  # T_p = <g, u**p>
         tp = (t1, t2, t3, t4, t5)
-        a = np.empty(r)  # a[p - 1] = p w_p rho_p / m;  q[p - 1] = p w_p rho_p**3 T_p / (H m)
-        q = np.empty(r)
         for p in range(r):
             rho = np.float64(stats[i, p])
-            a[p] = (p + 1) * w[r - 1 - p] * rho * inv_m
-            q[p] = a[p] * rho * rho * tp[p] / h
+            ap = (p + 1) * w[r - 1 - p] * rho * inv_m
+            a[p] = ap
+            q[p] = ap * rho * rho * tp[p] / h
             dots[i, p] = tp[p]
         dots[i, r] = gsum
-        ca = _padded(a)
-        cq = _padded(q)
+        ca = _tuple(a)
+        cq = _tuple(q)
+        xi, gi, dxi = x[i], g[i], dx[i]  # row views (see _polynorm_forward)
         for j in range(h):
-            u = x[i, j] * inv_m
-            dx[i, j] = g[i, j] * _poly(ca, r, u) - u * _poly(cq, r, u * u)
+            u = xi[j] * scale
+            dxi[j] = gi[j] * _poly(ca, r, u) - u * _poly(cq, r, u * u)
+
+
+@_inline
+def _typed_coefficients(values, extra, like):  # pragma: no cover - compiled by numba
+    """In ``like``'s dtype: ``values`` reversed (lowest power first) as a zero-padded MAX_ORDER-tuple, 1,
+    and ``extra``."""
+    a = np.zeros(MAX_ORDER + 2, like.dtype)
+    r = values.shape[0]
+    for p in range(r):
+        a[p] = values[r - 1 - p]
+    a[MAX_ORDER] = 1
+    a[MAX_ORDER + 1] = extra
+    return _tuple(a), a[MAX_ORDER], a[MAX_ORDER + 1]
 
 
 @_jit
 def _polyrelu_forward(x, w, bias, out, start, stop):  # pragma: no cover - compiled by numba
     n = x.shape[0]
     r = w.shape[0]
-    c = _padded(w[::-1].copy())  # lowest power first: P(y) = sum_p w_p y**(p-1), out = P(y) y + b
-    b = bias[0]
-    for k in range(start, stop):  # blocks
-        for j in range(k * BLOCK, min(n, (k + 1) * BLOCK)):
-            y = _variable(np.float64(x[j]), 1.0, RELU)
-            out[j] = _poly(c, r, y) * y + b
+    c, one, b = _typed_coefficients(w, bias[0], x)  # P(y) = sum_p w_p y**(p-1), lowest first; out = P(y) y + b
+    for k in range(start, stop):  # blocks, as slices: a loop over computed index ranges did not vectorise
+        xs, os_ = x[k * BLOCK : min(n, (k + 1) * BLOCK)], out[k * BLOCK : min(n, (k + 1) * BLOCK)]
+        for j in range(xs.shape[0]):
+            y = _variable(xs[j], one, RELU)
+            os_[j] = _poly(c, r, y) * y + b
 
 
 @_jit
 def _polyrelu_backward(x, g, deriv, dx, sums, start, stop):  # pragma: no cover - compiled by numba
     n = x.shape[0]
     r = deriv.shape[0]
-    c = _padded(deriv[::-1].copy())  # D(y) = sum_p p w_p y**(p-1), lowest power first
+    c, one, _ = _typed_coefficients(deriv, 0.0, x)  # D(y) = sum_p p w_p y**(p-1), lowest power first
+    zero = one - one
     for k in range(start, stop):  # blocks
         start, stop = k * BLOCK, min(n, (k + 1) * BLOCK)
-        gsum, t1, t2, t3, t4, t5 = _moments(x[start:stop], g[start:stop], True, 1.0, RELU)  # sum g y**p
+        xs, gs, dxs = x[start:stop], g[start:stop], dx[start:stop]  # slices (see _polyrelu_forward)
+        gsum, t1, t2, t3, t4, t5 = _moments(xs, gs, True, one, RELU)  # sum g y**p
         tp = (t1, t2, t3, t4, t5)
         for p in range(r):
             sums[k, p] = tp[p]
         sums[k, r] = gsum
-        for j in range(start, stop):
-            y = _variable(np.float64(x[j]), 1.0, RELU)
-            d = g[j] * _poly(c, r, y)  # computed unconditionally, then selected: the loop vectorises
-            dx[j] = d if y > 0 else 0.0
+        for j in range(xs.shape[0]):
+            y = _variable(xs[j], one, RELU)
+            d = gs[j] * _poly(c, r, y)  # computed unconditionally, then selected: the loop vectorises
+            dxs[j] = d if y > 0 else zero
 
 
 #: (pid, pool) of the worker threads that run row spans next to the calling thread; made on first use.

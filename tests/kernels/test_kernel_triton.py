@@ -185,8 +185,10 @@ def test_broken_triton_falls_back_with_one_warning(monkeypatch):
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA message")
-def test_pytest_m_gpu_without_cuda_fails_with_one_line():
-    cmd = [sys.executable, "-m", "pytest", "-m", "gpu", "-q", "-p", "no:cacheprovider", "tests/kernels/conftest.py"]
+@pytest.mark.parametrize("where", ["tests/kernels/conftest.py", "tests/train/test_lm_defaults.py"])
+def test_pytest_m_gpu_without_cuda_fails_with_one_line(where):
+    """The root conftest's hook: for the kernel tests and for a folder outside tests/kernels alike."""
+    cmd = [sys.executable, "-m", "pytest", "-m", "gpu", "-q", "-p", "no:cacheprovider", where]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 4  # pytest's usage-error exit code, not 0 ("all skipped")
