@@ -43,7 +43,8 @@ sizes = {"polyrelu": (4, 8, 16, 32) if QUICK else (4, 8, 16, 32, 64, 128),
          "relu": (4, 8, 16) if QUICK else (4, 8, 16, 32, 64)}
 results = [run_sweep(SweepConfig(target, order=order, method=m, sizes=sizes[m])) for m in sizes]
 for r in results:
-    print(f"{r.method:9s} slope vs W {r.fit.slope:+.3f}  local {r.fit.local_range[0]:+.3f}..{r.fit.local_range[1]:+.3f} ({r.fit.trend})  "
+    lo, hi = r.fit.local_range
+    print(f"{r.method:9s} slope vs W {r.fit.slope:+.3f}  local {lo:+.3f}..{hi:+.3f} ({r.fit.trend})  "
           f"theory {r.theory_slope:+.3f}")
     for p in r.points:
         print(f"   N={p.N:4d} W={p.params:7d} depth={p.depth:3d} sup error={p.sup_error:.3e}")
