@@ -19,11 +19,14 @@ import itertools
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
 import sympy
 
 from polyapprox.errors import ConfigError, ExpressionError
+
+if TYPE_CHECKING:  # numpy is imported where a target is evaluated: listing the catalogue needs none
+    import numpy as np
 
 Smoothness = int | str
 ANALYTIC = "analytic"
@@ -66,6 +69,8 @@ def _lambdified(expr: sympy.Expr, syms: tuple[sympy.Symbol, ...]) -> Callable[..
 
 def evaluate(expr: sympy.Expr, syms: tuple[sympy.Symbol, ...], x: np.ndarray) -> np.ndarray:
     """expr at the rows of x (P, d) in float64, shape (P,). Unused Piecewise branches may overflow: ignored."""
+    import numpy as np
+
     fn = _lambdified(expr, syms)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         try:
@@ -177,6 +182,7 @@ def _polynomial_norm(expr: sympy.Expr, syms: tuple[sympy.Symbol, ...], n: int) -
 @functools.lru_cache(maxsize=256)
 def _numeric_norm(expr: sympy.Expr, syms: tuple[sympy.Symbol, ...], n: int) -> float:
     """sum_{|alpha|=n} max |D^alpha f| / alpha! by a grid plus L-BFGS-B from the best grid points (lower estimate)."""
+    import numpy as np
     from scipy.optimize import minimize
 
     d = len(syms)
