@@ -62,7 +62,7 @@ class PolyAlgebra:
         """p + scale * q."""
         out = dict(p)
         for k, c in q.items():
-            _accumulate(out, k, scale * c)
+            _accumulate(out, k, c if scale == 1 else scale * c)
         return out
 
     def mul(self, p: Poly, q: Poly) -> Poly:
@@ -115,7 +115,9 @@ class PolyAlgebra:
 
 
 def _accumulate(out: Poly, key: Key, value: Fraction) -> None:
-    v = out.get(key, 0) + value
+    """out[key] += value, dropping zero coefficients."""
+    old = out.get(key)
+    v = value if old is None else old + value
     if v:
         out[key] = v
     else:
