@@ -75,7 +75,7 @@ def _cases(tmp: Path) -> list[tuple[str, list[str], int]]:
         ("/dev/zero as a net file", ["check", "/dev/zero", "--equals", "x"], 2),
         ("construct power 1000000000", ["construct", "power", "1000000000"], 2),
         ("rates --grids 1000000000", ["rates", "--target", "sin1", "--order", "1", "--grids", "1000000000"], 2),
-        ("rates --seed -1", ["rates", "--target", "sin1", "--order", "1", "--seed", "-1"], 2),
+        ("rates --seeds -1", ["rates", "--target", "sin1", "--order", "1", "--seeds", "-1"], 2),
         ("train ffn --widths 1000000000", ["train", "ffn", "--widths", "1000000000"], 2),
         ("train lm --lr inf", ["train", "lm", "--lr", "inf", "--data", str(tmp / "corpus.txt")], 2),
         ("malicious checkpoint, train lm --resume",

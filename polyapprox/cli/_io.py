@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from typing import Any, TypeVar
 
@@ -34,8 +36,12 @@ def require_module(module: str, verb: str) -> None:
                           f"pip install \"polyapprox[{EXTRAS[module]}]\"") from None
 
 
+#: namespace attribute of the deprecation lines ``main`` prints (unless ``--quiet``) before the verb runs
+WARNINGS = "deprecation_warnings"
+
+
 class _Deprecated(argparse.Action):
-    """A hidden old spelling of a flag: stores into the new flag's dest and says so once on stderr."""
+    """A hidden old spelling of a flag: stores into the new flag's dest and queues one deprecation line."""
 
     def __init__(self, *args: Any, new: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -43,7 +49,8 @@ class _Deprecated(argparse.Action):
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
                  option_string: str | None = None) -> None:
-        sys.stderr.write(f"polyapprox: warning: {option_string} is deprecated; use {self.new}\n")
+        warnings = getattr(namespace, WARNINGS, [])
+        setattr(namespace, WARNINGS, [*warnings, f"polyapprox: warning: {option_string} is deprecated; use {self.new}"])
         setattr(namespace, self.dest, values)
 
 
@@ -53,11 +60,41 @@ def deprecated_alias(p: argparse.ArgumentParser, old: str, new: str) -> None:
     p.add_argument(old, dest=action.dest, type=action.type, action=_Deprecated, new=new, help=argparse.SUPPRESS)
 
 
+def add_output_flags(p: argparse.ArgumentParser, json_help: str = "print the result as one JSON document") -> None:
+    """The output flags of every verb: ``--json`` (the result once, on stdout, as one JSON document) and
+    ``--quiet`` (nothing on stdout or stderr but errors, or only the JSON document with ``--json``; the exit
+    status carries the verdict). ``main`` silences the verb's output under ``--quiet`` (``output_of``)."""
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.add_argument("--quiet", action="store_true",
+                   help="print nothing but errors (no result, progress or 'wrote' line; with --json only the JSON "
+                        "document); the exit status carries the verdict")
+
+
+@contextlib.contextmanager
+def output_of(args: argparse.Namespace) -> Iterator[None]:
+    """The verb's output as its flags ask: its deprecation lines on stderr first; under ``--quiet`` stderr, and
+    stdout unless ``--json``, go nowhere while the verb runs (errors are written by ``main`` after it has
+    returned or raised; the verbs write to stdout only their result)."""
+    if getattr(args, "quiet", False):
+        with open(os.devnull, "w", encoding="utf-8") as sink, contextlib.redirect_stderr(sink), \
+                contextlib.redirect_stdout(sys.stdout if getattr(args, "json", False) else sink):
+            yield
+        return
+    for line in getattr(args, WARNINGS, ()):
+        sys.stderr.write(line + "\n")
+    yield
+
+
 def add_progress(p: argparse.ArgumentParser) -> None:
-    """``--progress`` (and ``--quiet``, which wins): progress lines on stderr; by default only on a terminal."""
+    """``--progress``: progress lines on stderr; by default only on a terminal (``--quiet`` wins)."""
     p.add_argument("--progress", action="store_true",
                    help="progress on stderr even when it is not a terminal (default: only on a terminal)")
-    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def announce(files: Sequence[object]) -> None:
+    """The files a verb wrote (its ``--out``), one line on stderr: ``wrote a, b, c``."""
+    if files:
+        sys.stderr.write("wrote " + ", ".join(str(f) for f in files) + "\n")
 
 
 def progress_writer(args: argparse.Namespace) -> Callable[[str], None] | None:
@@ -149,8 +186,29 @@ def float_flag(field: str, low: float, high: float, above: bool = True) -> Calla
 
 
 def seed_flag() -> Callable[[str], int]:
-    """argparse ``type`` of every ``--seed``: an integer in [0, 2**32 - 1]."""
+    """argparse ``type`` of one seed: an integer in [0, 2**32 - 1]."""
     return int_flag("seed", 0, SEED_MAX)
+
+
+def parse_seeds(value: str, one: bool = False) -> tuple[int, ...]:
+    """'0,1,2' -> (0, 1, 2): distinct integers in [0, 2**32 - 1], at most the limit ``seeds`` of them (exactly
+    one when ``one``: a verb that runs once); ConfigError naming the flag otherwise."""
+    check("seeds", value.count(",") + 1, "seeds: number of seeds")
+    seeds = tuple(parse_int(item, "seeds", 0, SEED_MAX) for item in value.split(","))
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"seeds: repeated seed in {_shown(value)}")
+    if one and len(seeds) != 1:
+        raise ConfigError(f"seeds: this verb runs once and takes one seed, got {len(seeds)}")
+    return seeds
+
+
+def add_seeds(p: argparse.ArgumentParser, default: str | None, help: str, one: bool = False) -> None:
+    """``--seeds`` (a comma list of seeds, ``parse_seeds``) and its hidden deprecated spelling ``--seed N``
+    (meaning ``--seeds N``, with one deprecation line on stderr)."""
+    kind = flag(lambda text: parse_seeds(text, one), "seeds")
+    p.add_argument("--seeds", type=kind, default=None if default is None else parse_seeds(default, one),
+                   metavar="S1,S2,..." if not one else "SEED", help=help)
+    deprecated_alias(p, "--seed", "--seeds")
 
 
 def parse_int_list(value: str, field: str, minimum: int = 1) -> list[int]:

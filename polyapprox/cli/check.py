@@ -19,7 +19,7 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
-from polyapprox.cli._io import emit, parse_number
+from polyapprox.cli._io import add_output_flags, emit, parse_number
 from polyapprox.core.rational import format_rational
 from polyapprox.errors import ConfigError, ExpressionError
 
@@ -55,7 +55,7 @@ def add_parsers(subparsers: Any) -> None:
                    help="seconds for the whole proof (it runs in a worker process stopped at the deadline)")
     p.add_argument("--method", default="auto", choices=("auto", "algebraic", "regionwise"),
                    help="proof method: auto tries algebraic, then region-wise")
-    p.add_argument("--json", action="store_true", help="print one JSON document")
+    add_output_flags(p)
     p.set_defaults(func=_check)
 
 

@@ -15,7 +15,10 @@ import time
 from typing import Any
 
 from polyapprox.cli._io import (
+    add_output_flags,
     add_progress,
+    add_seeds,
+    announce,
     emit,
     end_progress,
     parse_int,
@@ -33,7 +36,7 @@ def _int_at_least(value: str, minimum: int, field: str) -> int:
 
 def _common(p: argparse.ArgumentParser, prove_default: bool = True) -> None:
     p.add_argument("--out", default=None, help="write the network here (JSON format v1)")
-    p.add_argument("--json", action="store_true", help="print one JSON document")
+    add_output_flags(p)
     p.add_argument("--no-prove", dest="prove", action="store_false", default=prove_default,
                    help="skip the symbolic proof that the network equals its target")
 
@@ -70,7 +73,7 @@ def add_parsers(subparsers: Any) -> None:
     p = verbs.add_parser("relu-net", help="Theorem 1: a ReLU net as a PolyReLU net of the same depth and width")
     p.add_argument("--widths", default="3,3", help="hidden widths of the random ReLU net (default 3,3)")
     p.add_argument("--dim", default="2", help="input dimension (default 2)")
-    p.add_argument("--seed", default="0", help="seed of the random ReLU net (default 0)")
+    add_seeds(p, "0", "seed of the random ReLU net", one=True)
     p.add_argument("--from", dest="source", default=None, help="a JSON net with ReLU/identity units instead")
     _common(p)
     p.set_defaults(func=_relu_net)
@@ -84,7 +87,7 @@ def add_parsers(subparsers: Any) -> None:
     v = subparsers.add_parser("verify", help="prove the named checks (Lemma 1, Theorem 1, ...) symbolically")
     v.add_argument("--only", default=None, metavar="PREFIX", help="only checks whose id starts with PREFIX")
     v.add_argument("--list", action="store_true", help="list the check ids and statements, prove nothing")
-    v.add_argument("--json", action="store_true", help="print one JSON document")
+    add_output_flags(v)
     add_progress(v)
     v.set_defaults(func=_verify)
 
@@ -131,11 +134,10 @@ def _prove_and_write(args: argparse.Namespace, name: str, net: Any, target: Any,
     if "certificate" in payload:
         c = payload["certificate"]
         lines.append(f"equal to {target}: {c['status']} ({c['method']})")
-    if written:
-        lines.append(f"written to {args.out}")
-    elif args.out:
+    if args.out and not written:
         lines.append(f"not written to {args.out}: not proved")
     emit(payload, args.json, "\n".join(lines))
+    announce([args.out] if written else [])
     return code
 
 
@@ -203,8 +205,7 @@ def _relu_net(args: argparse.Namespace) -> int:
         original = load(args.source)
     else:
         widths, dim = _relu_net_sizes(args.widths, args.dim)
-        seed = _int_at_least(args.seed, 0, "seed")
-        original = random_relu_net(np.random.default_rng(seed), dim, widths)
+        original = random_relu_net(np.random.default_rng(args.seeds[0]), dim, widths)
     net = relu_to_polyrelu(original)
     before = count_params(original)
     after = count_params(net)

@@ -28,7 +28,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from polyapprox.cli._io import require_module
+from polyapprox.cli._io import output_of, require_module
 from polyapprox.errors import PolyapproxError, shorten
 
 #: Command modules, in the order their verbs appear in ``--help``.
@@ -175,7 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         require(args)
         if signal.getsignal(signal.SIGINT) is _Interrupt.early:
             _install(_Interrupt.unwind)  # from now on Ctrl-C unwinds through the cleanups
-        return int(args.func(args))
+        with output_of(args):
+            return int(args.func(args))
     except SystemExit:
         raise
     except BaseException as exc:

@@ -15,11 +15,18 @@ under the folder's lock; a folder that already holds results.json is replaced on
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from typing import Any
 
-from polyapprox.cli._io import add_progress, deprecated_alias, end_progress, progress_writer, seed_flag
+from polyapprox.cli._io import (
+    add_output_flags,
+    add_progress,
+    add_seeds,
+    announce,
+    deprecated_alias,
+    end_progress,
+    progress_writer,
+)
 from polyapprox.core.schema import NUMBER
 
 
@@ -49,17 +56,16 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--grids", default=None, help="grid sizes N, e.g. 8,16,32 (default: by dimension and order)")
     deprecated_alias(p, "--sizes", "--grids")
     p.add_argument("--smoothness", default="analytic", help="declared smoothness of an expression target")
-    p.add_argument("--seed", type=seed_flag(), default=0, help="random seed, 0 .. 2**32-1 (default 0)")
+    add_seeds(p, "0", "seed of the sampled measurement points, 0 .. 2**32-1 (one: the sweep runs once)", one=True)
     p.add_argument("--out", default=None, help="folder for results.json, plots and networks")
     p.add_argument("--force", action="store_true", help="replace the results of a finished --out folder")
-    p.add_argument("--json", action="store_true", help="print one JSON document")
+    add_output_flags(p)
     add_progress(p)
     p.set_defaults(func=run_rates)
 
     t = sub.add_parser("targets", help="list the target catalogue")
     t.add_argument("--dim", type=int, default=None, help="only targets of this input dimension")
-    t.add_argument("--json", action="store_true",
-                   help="print one JSON document (with each target's S_1 norm; some are numerical, via scipy)")
+    add_output_flags(t, "print one JSON document (with each target's S_1 norm; some are numerical, via scipy)")
     t.set_defaults(func=run_targets)
 
     pl = sub.add_parser("plot", help="plot saved results")
@@ -70,7 +76,7 @@ def add_parsers(sub: Any) -> None:
                     help="a rates results file, a `rates --out` folder or a report's results/rates.json")
     pr.add_argument("--out", required=True, help="figure path; the suffix sets the format: .png, .pdf or .svg")
     pr.add_argument("--title", default=None, help="figure title (matplotlib mathtext allowed)")
-    pr.add_argument("--json", action="store_true", help="print the written files as one JSON document")
+    add_output_flags(pr, "print the written files as one JSON document")
     pr.set_defaults(func=run_plot_rates)
 
 
@@ -122,6 +128,7 @@ def run_rates(args: argparse.Namespace) -> int:
     from polyapprox.approx.sweeps import METHODS, SweepConfig, check_sweep_size, run_sweep
     from polyapprox.cli._io import emit, parse_int_list
     from polyapprox.core.limits import check
+    from polyapprox.core.results import format_value as fmt
     from polyapprox.errors import ConfigError
     from polyapprox.targets.catalogue import resolve_target
 
@@ -140,7 +147,7 @@ def run_rates(args: argparse.Namespace) -> int:
     else:
         sizes = default_sizes(d, args.order, args.method)
     check_sweep_size(d, args.order, args.method, sizes)  # also in SweepConfig: here before any other work
-    cfg = SweepConfig(target, args.order, args.method, sizes, seed=args.seed, keep_nets=args.out is not None)
+    cfg = SweepConfig(target, args.order, args.method, sizes, seed=args.seeds[0], keep_nets=args.out is not None)
     if args.out is None:
         payload, res = _sweep(cfg, run_sweep, progress_writer(args))
     else:
@@ -152,17 +159,17 @@ def run_rates(args: argparse.Namespace) -> int:
             with staged(out, "results.json", replaces="net_N*.json") as stage:
                 _write_outputs(stage, res, payload, cfg)
         payload["out"] = str(args.out)
-        sys.stderr.write(f"wrote {out / 'results.json'}, {out / 'rates.png'}, {out / 'rates.svg'} and "
-                         f"{len(res.points)} networks {out / 'net_N*.json'}\n")
+        announce([out / "results.json", out / "rates.png", out / "rates.svg",
+                  f"{len(res.points)} networks {out / 'net_N*.json'}"])
     end_progress(args)
     fit = res.fit
     enc = payload["fit_enclosure"]
-    text = (f"{res.target} d={d} n={res.order} {res.method}: slope {fit.slope:.4f} "
-            f"(lower end {enc['lower']['slope']:.4f}, upper end {enc['upper']['slope']:.4f}; local slopes "
-            f"{', '.join(f'{v:.3f}' for v in fit.local_slopes)}, {fit.trend}) ({fit.status}), "
+    text = (f"{res.target} d={d} n={res.order} {res.method}: slope {fmt(fit.slope, '.4f')} "
+            f"(lower end {fmt(enc['lower']['slope'], '.4f')}, upper end {fmt(enc['upper']['slope'], '.4f')}; local "
+            f"slopes {', '.join(fmt(v, '.3f') for v in fit.local_slopes)}, {fit.trend}) ({fit.status}), "
             f"theory {res.theory_slope:.4f}\n"
-            + "\n".join(f"  N={p['N']:>4} W={p['params']:>8} depth={p['depth']} sup={p['sup_error']:.3e} "
-                        f"l2={p['l2_error']:.3e}" for p in payload["points"]))
+            + "\n".join(f"  N={p['N']:>4} W={p['params']:>8} depth={p['depth']} sup={fmt(p['sup_error'], '.3e')} "
+                        f"l2={fmt(p['l2_error'], '.3e')}" for p in payload["points"]))
     emit(payload, args.json, text)
     return 0
 
@@ -263,8 +270,6 @@ def check_title(title: str | None) -> str | None:
 
 
 def run_plot_rates(args: argparse.Namespace) -> int:
-    import sys
-
     from polyapprox.core.outdir import locked
     from polyapprox.core.results import figure_format, save_figure
     from polyapprox.report.plots import rates_figure
@@ -274,7 +279,7 @@ def run_plot_rates(args: argparse.Namespace) -> int:
     results = [sweep for path in args.results for sweep in read_rates_results(path)]
     with locked(args.out, folder=False):
         written = save_figure(rates_figure(results, title=title), args.out)
-    sys.stderr.write("wrote " + ", ".join(written) + "\n")
+    announce(written)
     if args.json:
         from polyapprox.cli._io import emit
 

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from polyapprox.cli._io import require_module, seed_flag
+from polyapprox.cli._io import add_output_flags, add_seeds, announce, emit, require_module
 
 #: ``--steps`` given without a value: list the steps
 LIST = "\0list"
@@ -28,28 +28,30 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--force", action="store_true", help="run the selected steps again over their old results")
     p.add_argument("--steps", nargs="?", const=LIST, default=None, metavar="STEP,...",
                    help="comma-separated subset of the steps to run; without a value, list the steps and exit")
-    p.add_argument("--seed", type=seed_flag(), default=0, help="random seed of every step, 0 .. 2**32-1")
-    p.add_argument("--json", action="store_true", help="print a JSON summary (claims and paths) on stdout")
+    add_seeds(p, "0", "random seed of every step, 0 .. 2**32-1 (one: the LM step's further seeds follow it)",
+              one=True)
+    add_output_flags(p, "print a JSON summary (claims and paths) on stdout")
     p.set_defaults(func=run_reproduce)
 
 
-def list_steps() -> str:
-    """One line per step of ``polyapprox reproduce``: its name and what it does, in run order."""
+def list_steps() -> dict[str, str]:
+    """The steps of ``polyapprox reproduce`` in run order: name -> what it does."""
     import polyapprox.report.steps  # noqa: F401  (registers the steps)
     from polyapprox.report.config import STEPS
 
-    return "\n".join(f"{name:8s} {description}" for name, (description, _) in STEPS.items())
+    return {name: description for name, (description, _) in STEPS.items()}
 
 
 def run_reproduce(args: argparse.Namespace) -> int:
     if args.steps == LIST:
-        sys.stdout.write(list_steps() + "\n")
+        steps = list_steps()
+        emit({"steps": [{"name": n, "description": d} for n, d in steps.items()]}, args.json,
+             "\n".join(f"{n:8s} {d}" for n, d in steps.items()))
         return 0
     require_module("torch", "reproduce")
     import dataclasses
     from pathlib import Path
 
-    from polyapprox.cli._io import emit
     from polyapprox.core.outdir import locked
     from polyapprox.core.results import atomic_write_text
     from polyapprox.report.build import build_report
@@ -58,7 +60,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
     from polyapprox.train.lm_train import resolve_device
 
     resolve_device(args.device)  # a clear error now, not after minutes of work
-    cfg = dataclasses.replace(PRESETS[args.preset], device=args.device, seed=args.seed)
+    cfg = dataclasses.replace(PRESETS[args.preset], device=args.device, seed=args.seeds[0])
     out = Path(args.out)
     only = tuple(s.strip() for s in args.steps.split(",")) if args.steps else None
     t0 = time.perf_counter()
@@ -78,4 +80,5 @@ def run_reproduce(args: argparse.Namespace) -> int:
     text = (f"report: {md}\nhtml:   {page}\nclaims: " + ", ".join(f"{n} {v}" for v, n in counts.items() if n)
             + f" ({seconds:.0f} s)")
     emit(summary, args.json, text)
+    announce([md, page, out / "figures" / "*", out / "results" / "*.json"])
     return 0

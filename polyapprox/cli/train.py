@@ -9,7 +9,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from polyapprox.cli._io import deprecated_alias, emit, float_flag, int_flag, parse_name_list, seed_flag
+from polyapprox.cli._io import (
+    add_output_flags,
+    add_seeds,
+    announce,
+    deprecated_alias,
+    emit,
+    float_flag,
+    parse_name_list,
+)
 from polyapprox.core.names import ACTIVATIONS, LM_SIZES
 
 
@@ -49,10 +57,9 @@ def _add_lm(train_sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true", help="skip finished runs, continue partial ones")
     p.add_argument("--force", action="store_true", help="replace the results and checkpoints of --out")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
-    p.add_argument("--seed", type=seed_flag(), default=0, help="random seed, 0 .. 2**32-1")
-    p.add_argument("--seeds", type=int_flag("seeds", 1), default=1,
-                   help="runs per (activation, model), seeds SEED, SEED+1, ... (default 1)")
-    p.add_argument("--json", action="store_true", help="print the results JSON alone on stdout")
+    add_seeds(p, "0", "training seeds, a comma list: one run per (activation, model, seed); the first also "
+                      "splits the corpus")
+    add_output_flags(p, "print the results JSON alone on stdout")
     p.set_defaults(func=_run_lm)
 
 
@@ -65,9 +72,6 @@ def _run_lm(args: argparse.Namespace) -> int:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise ConfigError(f"--{name.replace('_', '-')}: {value} must be >= 1")
-    from polyapprox.core import limits
-
-    limits.check("seeds", args.seeds, "--seeds")
     sweep = SweepConfig(
         seeds=args.seeds,
         activations=tuple(parse_name_list(args.activations, "--activations", ACTIVATIONS)),
@@ -75,7 +79,7 @@ def _run_lm(args: argparse.Namespace) -> int:
         steps=args.steps,
         batch_size=args.batch_size,
         lr=args.lr,
-        seed=args.seed,
+        seed=args.seeds[0],
         data=args.data,
     )
     payload = _locked_sweep(args, sweep, run_sweep, dist_from_env().rank)
@@ -88,7 +92,15 @@ def _run_lm(args: argparse.Namespace) -> int:
     ]
     summary["results"] = str(Path(args.out) / "results.json")
     emit(summary, args.json, _text(payload, args.out))
+    announce(_lm_files(Path(args.out)))
     return 0
+
+
+def _lm_files(out: Path) -> list[str]:
+    """What an LM sweep wrote in ``out``: results.json, its plots and the runs' checkpoints."""
+    files = [str(out / name) for name in ("results.json", "loss_curves.png", "scaling.png") if (out / name).exists()]
+    runs = sorted((out / "runs").glob("*/checkpoint.pt"))
+    return files + ([f"{len(runs)} checkpoints {out / 'runs' / '*' / 'checkpoint.pt'}"] if runs else [])
 
 
 def _locked_sweep(args: argparse.Namespace, sweep: Any, run_sweep: Any, rank: int) -> dict[str, Any]:
@@ -128,14 +140,16 @@ def _stderr(msg: str) -> None:
 
 
 def _text(payload: dict, out: str) -> str:
+    from polyapprox.core.results import format_value as fmt
+
     head = f"{'activation':<10} {'size':<7} {'seed':>5} {'params':>11} {'tokens':>11} {'val_loss':>9} {'tok/s':>9}"
     lines = [head + f" {'erank_in':>9} {'erank_out':>9} {'cos':>6}"]
     for r in payload["runs"]:
-        cos = sum(r["cosine"]) / len(r["cosine"]) if r["cosine"] else float("nan")
+        cos = sum(r["cosine"]) / len(r["cosine"]) if r["cosine"] else None
         lines.append(
-            f"{r['activation']:<10} {r['size']:<7} {r.get('seed', '-')!s:>5} {r['params']:>11,} {r['tokens']:>11,} "
-            f"{r['val_loss']:>9.4f} {r['tokens_per_s']:>9,.0f} {r['erank_mean']['w_in']:>9.2f} "
-            f"{r['erank_mean']['w_out']:>9.2f} {cos:>6.3f}"
+            f"{r['activation']:<10} {r['size']:<7} {fmt(r.get('seed'), 'd'):>5} {r['params']:>11,} {r['tokens']:>11,} "
+            f"{fmt(r['val_loss'], '.4f'):>9} {r['tokens_per_s']:>9,.0f} {fmt(r['erank_mean']['w_in'], '.2f'):>9} "
+            f"{fmt(r['erank_mean']['w_out'], '.2f'):>9} {fmt(cos, '.3f'):>6}"
         )
     lines.append("erank: mean over layers of exp(entropy of normalised singular values) of W_in / W_out;")
     lines.append("cos: mean cosine similarity of consecutive layers' hidden states (paper §4.4)")

@@ -11,16 +11,28 @@ replaced only with ``--force``.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
-from polyapprox.cli._io import deprecated_alias, emit, float_flag, int_flag, parse_int_list, parse_name_list
+from polyapprox.cli._io import (
+    add_output_flags,
+    add_seeds,
+    announce,
+    deprecated_alias,
+    emit,
+    float_flag,
+    int_flag,
+    parse_int_list,
+    parse_name_list,
+    parse_seeds,
+)
 
 DEFAULTS = {"target": "sin1", "widths": "4,8,16,32", "steps": 500, "lbfgs_steps": 100, "lr": 1e-2,
             "train_points": 1024, "val_points": 256, "lm_steps": 300, "ridge": 1e-24, "knots": "adaptive",
             "polish": 0}
 #: Per-method defaults of --seeds and --train-points (varpro: 3 seeds, median and best reported).
-METHOD_DEFAULTS = {"varpro": {"seeds": 3, "train_points": 2000, "points": "grid"},
-                   "adam": {"seeds": 1, "train_points": 1024, "points": "random"}}
+METHOD_DEFAULTS = {"varpro": {"seeds": parse_seeds("0,1,2"), "train_points": 2000, "points": "grid"},
+                   "adam": {"seeds": parse_seeds("0"), "train_points": 1024, "points": "random"}}
 
 
 def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
@@ -63,8 +75,8 @@ def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
                    help="layout of the training points: grid (uniform tensor grid with the endpoints; default for "
                         "varpro), chebyshev (Chebyshev-Lobatto grid) or random (default for adam)")
     p.add_argument("--val-points", type=int, default=DEFAULTS["val_points"], help="validation points")
-    p.add_argument("--seeds", type=int, default=None,
-                   help="seeds per (activation, width) point (default 3 for varpro: median and best; 1 for adam)")
+    add_seeds(p, None, "seeds of every (activation, width) point, a comma list (default 0,1,2 for varpro: median "
+                       "and best reported; 0 for adam)")
     p.add_argument("--device", default="auto", help="auto (cuda if available), cpu or cuda")
     p.add_argument("--dtype", default="float64", choices=("float64", "float32"), help="training precision")
     p.add_argument("--threads", type=int, default=1,
@@ -79,8 +91,7 @@ def add_ffn_parser(train_subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="folder for results.json, sweep.json and the plot")
     p.add_argument("--resume", action="store_true", help="reuse finished points of --out DIR/results.json")
     p.add_argument("--force", action="store_true", help="replace the results of a finished --out folder")
-    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    p.add_argument("--json", action="store_true", help="JSON on stdout")
+    add_output_flags(p)
     p.set_defaults(func=run_ffn)
     return p
 
@@ -95,7 +106,7 @@ def _config(args: argparse.Namespace) -> Any:
     for name, value in METHOD_DEFAULTS[args.method].items():
         if getattr(args, name) is None:
             setattr(args, name, value)
-    for name in ("depth", "poly_order", "steps", "seeds", "train_points", "val_points", "threads", "construction_n"):
+    for name in ("depth", "poly_order", "steps", "train_points", "val_points", "threads", "construction_n"):
         v = getattr(args, name)
         if v < (0 if name == "steps" else 1):
             flag = "order" if name == "construction_n" else name.replace("_", "-")
@@ -160,14 +171,21 @@ def _run_ffn(args: argparse.Namespace, config: Any) -> int:
         write_json(f"{args.out}/sweep.json", payload)
         payload["files"] = save_figure(plot_sweep(payload), f"{args.out}/ffn_sweep", formats=("png", "svg"))
     emit(payload, args.json, _text(payload))
+    if args.out:
+        announce([f"{args.out}/results.json", f"{args.out}/sweep.json", *payload["files"], *_nets(payload)])
     return 0
 
 
-def _fmt(v: Any, spec: str = ".3g") -> str:
-    return "-" if v is None else format(v, spec)
+def _nets(payload: dict[str, Any]) -> list[str]:
+    """The saved trained networks of the payload's points (state_dict and exact Net JSON), as one entry."""
+    files = [f for s in (payload.get("activations") or payload.get("construct_trained") or {}).values()
+             for p in s["points"] for f in (p.get("files") or {}).values()]
+    return [f"{len(files)} trained networks in {Path(files[0]).parent}"] if files else []
 
 
 def _text(payload: dict[str, Any]) -> str:
+    from polyapprox.core.results import format_value as _fmt
+
     t = payload["target"]
     lines = [f"target {t.get('name', t.get('data'))} (d = {payload['dim']}); slope of sup error vs params"]
     series = payload.get("activations") or payload.get("construct_trained") or {}
@@ -186,9 +204,9 @@ def _text(payload: dict[str, Any]) -> str:
                  "[before training: sup]")
     for name, s in series.items():
         for p in s["points"]:
-            extra = f"  before {p['before']['sup_error']:.3g}" if "before" in p else ""
-            lines.append(f"  {name:9s} {p['width']:5d} {p['params']:7d} {p['seed']:3d} {p['train_loss']:.3g} "
-                         f"{p['sup_error']:.3g} {p['l2_error']:.3g}{extra}")
+            extra = f"  before {_fmt(p['before']['sup_error'])}" if "before" in p else ""
+            lines.append(f"  {name:9s} {p['width']:5d} {p['params']:7d} {p['seed']:3d} {_fmt(p['train_loss'])} "
+                         f"{_fmt(p['sup_error'])} {_fmt(p['l2_error'])}{extra}")
     for p in (c or {}).get("points", []):
         lines.append(f"  theorem3 N={p['N']:<3d} {p['params']:7d}       -     {_fmt(p.get('sup_error'))} "
                      f"{_fmt(p.get('l2_error'))}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import sys
@@ -78,6 +79,18 @@ def read_json(path: str | os.PathLike[str], spec: Any = None) -> Any:
     except InvalidDataError as exc:
         raise InvalidDataError(f"{name}: {exc}" if name not in str(exc) else str(exc)) from None
     return doc if spec is None else check(doc, spec, name)
+
+
+#: how every table and text output shows a missing number (None, NaN, no interval, no fit)
+MISSING = "-"
+
+
+def format_value(v: Any, spec: str = ".3g") -> str:
+    """``format(v, spec)``, or ``MISSING`` for None and non-finite floats: the one rendering of a missing
+    value in the CLI's text output and the report."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return MISSING
+    return format(v, spec)
 
 
 def provenance() -> dict[str, str]:

@@ -10,16 +10,12 @@ from typing import Any
 import numpy as np
 
 from polyapprox.approx.rates import fit_enclosure
+from polyapprox.core.results import MISSING
+from polyapprox.core.results import format_value as _fmt
 from polyapprox.report.claims import RULES, compute_claims, equal_error_ratio, mean_se
 from polyapprox.report.render import Report, Section, markdown_table
 
 Results = Mapping[str, Any]
-
-
-def _fmt(x: Any, spec: str = ".3g") -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "-"
-    return format(x, spec)
 
 
 def _figures(res: Mapping[str, Any]) -> str:
@@ -40,9 +36,10 @@ def _rates_section(res: Mapping[str, Any]) -> Section:
         enc = fit_enclosure(r["points"], r["theory_slope"])
         pts = r["points"]
         rows.append([r["target"], r["dim"], r["order"], ",".join(str(p["N"]) for p in pts),
-                     f"{pts[0]['params']}-{pts[-1]['params']}", f"{enc.lower.slope:.3f}", f"{enc.upper.slope:.3f}",
-                     ", ".join(f"{v:.3f}" for v in enc.upper.local_slopes), enc.upper.trend,
-                     f"{r['theory_slope']:.3f}", enc.upper.status, f"{r['fit_vs_N']['slope']:.3f}"])
+                     f"{pts[0]['params']}-{pts[-1]['params']}", _fmt(enc.lower.slope, ".3f"),
+                     _fmt(enc.upper.slope, ".3f"),
+                     ", ".join(_fmt(v, ".3f") for v in enc.upper.local_slopes), enc.upper.trend,
+                     f"{r['theory_slope']:.3f}", enc.upper.status, _fmt(r['fit_vs_N']['slope'], ".3f")])
     body = ["Sup error of the Theorem 3 construction (exact PolyReLU net, float64 evaluation, grid + local "
             "maximisation) against its parameter count W (nonzero weights + biases); OLS slopes of the lower "
             "and of the upper end of each point's error enclosure (the sampled sup error for both where no "
@@ -58,9 +55,9 @@ def _rates_section(res: Mapping[str, Any]) -> Section:
             match = [p for p in reference if p["dim"] == r["dim"] and p["order"] == r["order"]]
             ratios = equal_error_ratio(match[0], r) if match else []
             lf = r.get("log_factor") or {}
-            rrows.append([r["target"], r["dim"], r["order"], f"{r['fit']['slope']:.3f}",
+            rrows.append([r["target"], r["dim"], r["order"], _fmt(r['fit']['slope'], ".3f"),
                           _fmt(lf.get("corrected_slope"), ".3f"), _fmt(lf.get("loglog_slope"), ".2f"),
-                          lf.get("verdict", "-"), ", ".join(f"{e:.1e}: {q:.1f}" for e, q in ratios) or "-"])
+                          lf.get("verdict", MISSING), ", ".join(f"{e:.1e}: {q:.1f}" for e, q in ratios) or MISSING])
         body += ["", "ReLU baseline (Yarotsky's approximate products, accuracy coupled to N). "
                  "Expected (docs/measurement.md §6.5): "
                  "the plain slope is biased shallow by the ln(1/eps) factor, the slope against W/ln W is close "
@@ -70,8 +67,9 @@ def _rates_section(res: Mapping[str, Any]) -> Section:
                  markdown_table(["target", "d", "n", "slope vs W", "slope vs W/ln W", "loglog slope", "verdict",
                                  "error: W_ReLU/W_PolyReLU"], rrows)]
     if res.get("saturation"):
-        srows = [[r["s"], r["n"], ",".join(map(str, r["sizes"])), f"{r['slope_vs_N']:.3f}",
-                  f"[{r['local_range'][0]:.3f}, {r['local_range'][1]:.3f}]", r["theory"]] for r in res["saturation"]]
+        srows = [[r["s"], r["n"], ",".join(map(str, r["sizes"])), _fmt(r['slope_vs_N'], ".3f"),
+                  f"[{_fmt(r['local_range'][0], '.3f')}, {_fmt(r['local_range'][1], '.3f')}]", r["theory"]]
+                 for r in res["saturation"]]
         body += ["", "Saturation (targets (x - c)_+^s / s! of smoothness s, shift envelope over 16 positions of c, "
                  "docs/measurement.md §1.3–1.4). Expected: raising n past s does not improve the rate beyond -s.", "",
                  markdown_table(["s", "n", "N", "slope vs N", "local slope range", "theory -min(s, n)"], srows)]
@@ -99,7 +97,7 @@ def _ffn_section(res: Mapping[str, Any]) -> Section:
     for target in res.get("targets", []):
         for act, a in target["activations"].items():
             fit = a.get("fit") or {}
-            ci = fit.get("local_range") or [float("nan"), float("nan")]
+            ci = fit.get("local_range") or [None, None]
             rows.append([target["target"], target["dim"], act, _fmt(fit.get("slope"), ".3f"),
                          f"[{_fmt(ci[0], '.3f')}, {_fmt(ci[1], '.3f')}]",
                          _fmt(min((p["sup_error"] for p in a["points"]), default=None))])
@@ -107,11 +105,11 @@ def _ffn_section(res: Mapping[str, Any]) -> Section:
         if c:
             rows.append([target["target"], target["dim"], "construction (Thm 3)", _fmt(c.get("slope"), ".3f"),
                          f"[{_fmt(c['local_range'][0], '.3f')}, {_fmt(c['local_range'][1], '.3f')}]"
-                         if c.get("local_range") else "-",
+                         if c.get("local_range") else MISSING,
                          _fmt(c.get("best_error"))])
-    slopes = [(r[3], r[2]) for r in rows if r[3] != "-" and not r[2].startswith("construction")]
+    slopes = [(r[3], r[2]) for r in rows if r[3] != MISSING and not r[2].startswith("construction")]
     steepest = min(slopes, key=lambda t: float(t[0])) if slopes else None
-    cons = [r[3] for r in rows if r[2].startswith("construction") and r[3] != "-"]
+    cons = [r[3] for r in rows if r[2].startswith("construction") and r[3] != MISSING]
     verdict = (f"Steepest trained slope: {steepest[0]} ({steepest[1]}); the construction's: {', '.join(cons)}."
                if steepest and cons else "")
     body = ("Transformer MLP blocks Linear(d, w) -> act -> Linear(w, 1) trained by variable projection (output "

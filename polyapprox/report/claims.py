@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from polyapprox.approx.rates import EnclosureFit, equal_error_ratio, fit_enclosure
+from polyapprox.core.results import format_value
 from polyapprox.report.render import Claim
 from polyapprox.report.trained_claims import trained_beats, trained_rate
 from polyapprox.report.verdicts import FAILS, HOLDS, INCONCLUSIVE, NOT_CHECKED, NOT_RUN, WITHIN_NOISE
@@ -85,10 +86,11 @@ def _theorem3_row(sweep: Mapping[str, Any]) -> tuple[str, str]:
     th = sweep["theory_slope"]
     fits = fit_enclosure(sweep["points"], th)
     lo, hi = fits.lower, fits.upper
-    local = ", ".join(f"{v:.3f}" for v in hi.local_slopes)
+    local = ", ".join(format_value(v, ".3f") for v in hi.local_slopes)
     ends = "enclosure [lower, upper]" if fits.certified else "sampled sup error (no enclosure)"
     pts = sweep["points"]
-    measured = (f"{ends}: slope {lo.slope:.3f} / {hi.slope:.3f} vs {th:.3f} ({lo.status}/{hi.status}); local "
+    measured = (f"{ends}: slope {format_value(lo.slope, '.3f')} / {format_value(hi.slope, '.3f')} vs {th:.3f} "
+                f"({lo.status}/{hi.status}); local "
                 f"slopes {local} ({lo.trend}/{hi.trend}); W {pts[0]['params']}-{pts[-1]['params']}")
     return measured, theorem3_verdict(fits, th)
 
@@ -130,7 +132,7 @@ def _relu_log_factor(results: Results) -> tuple[str, str]:
         subs.append((test, trend))
         rtxt = ", ".join(f"{q:.1f}" for _, q in ratios) or "no comparable errors"
         parts.append(f"{r['target']} n={r['order']}: W_ReLU/W_PolyReLU at equal error {rtxt} ({trend}); "
-                     f"loglog slope {lf.get('loglog_slope', float('nan')):.2f} ({test})")
+                     f"loglog slope {format_value(lf.get('loglog_slope'), '.2f')} ({test})")
     if not subs:
         return "no ReLU sweeps in this run", NOT_RUN
     if all(t == "log factor" and g == "grows" for t, g in subs):
@@ -149,8 +151,8 @@ def _saturation(results: Results) -> tuple[str, str]:
         lo, hi = r.get("local_range", (r["slope_vs_N"], r["slope_vs_N"]))
         return max(abs(r["slope_vs_N"] - r["theory"]), abs(lo - r["theory"]), abs(hi - r["theory"])) <= SLOPE_TOL
 
-    txt = "; ".join(f"s={r['s']}, n={r['n']}: slope vs N {r['slope_vs_N']:.3f}, local range "
-                    f"[{r.get('local_range', [math.nan] * 2)[0]:.3f}, {r.get('local_range', [math.nan] * 2)[1]:.3f}]"
+    txt = "; ".join(f"s={r['s']}, n={r['n']}: slope vs N {format_value(r['slope_vs_N'], '.3f')}, local range "
+                    f"[{', '.join(format_value(v, '.3f') for v in r.get('local_range', [None] * 2))}]"
                     f" (theory {r['theory']})" for r in rows)
     return txt, HOLDS if all(ok(r) for r in rows) else FAILS
 
@@ -196,13 +198,13 @@ def _lm_comparisons(results: Results, key: Callable[[Mapping[str, Any]], float],
         if not {"swiglu", "polynorm", "polyrelu"} <= vals.keys():
             continue
         k = min(len(v) for v in vals.values())
-        stats = ", ".join(f"{a} {m:.3f} ± {s:.3f}" for a, (m, s) in sorted(
+        stats = ", ".join(f"{a} {m:.3f} ± {format_value(s, '.3f')}" for a, (m, s) in sorted(
             ((a, mean_se(v)) for a, v in vals.items()), key=lambda kv: kv[1][0]))
         cmp = []
         for act in ("polynorm", "polyrelu"):
             outcome, gap, se = compare(vals[act], vals["swiglu"], better)
             outcomes.append(outcome)
-            cmp.append(f"{act} vs swiglu: {outcome} (gap {gap:+.3f}, 2 se {NOISE_FACTOR * se:.3f})")
+            cmp.append(f"{act} vs swiglu: {outcome} (gap {gap:+.3f}, 2 se {format_value(NOISE_FACTOR * se, '.3f')})")
         parts.append(f"{size}, {k} seeds, mean ± se: {stats}; " + "; ".join(cmp))
     return ("; ".join(parts), outcomes) if parts else None
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from statistics import median
 from typing import Any
 
+from polyapprox.core.results import format_value
 from polyapprox.report.verdicts import FAILS, HOLDS, NOT_CHECKED, NOT_RUN
 
 #: (input dimension, activation) -> the largest slope that confirms the rate: 1-D free-knot splines give
@@ -21,7 +22,7 @@ THRESHOLDS = {(1, "polyrelu"): -3.4, (1, "relu"): -1.8, (2, "polyrelu"): -1.0}
 
 
 def _fmt(v: Any) -> str:
-    return "-" if v is None else f"{v:.2f}"
+    return format_value(v, ".2f")
 
 
 def _targets(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:

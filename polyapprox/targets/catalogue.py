@@ -181,9 +181,9 @@ def _polynomial_norm(expr: sympy.Expr, syms: tuple[sympy.Symbol, ...], n: int) -
 
 @functools.lru_cache(maxsize=256)
 def _numeric_norm(expr: sympy.Expr, syms: tuple[sympy.Symbol, ...], n: int) -> float:
-    """sum_{|alpha|=n} max |D^alpha f| / alpha! by a grid plus L-BFGS-B from the best grid points (lower estimate)."""
+    """sum_{|alpha|=n} max |D^alpha f| / alpha! by a grid plus a compass search from the best grid points
+    (lower estimate; numpy only, so that ``polyapprox targets --json`` starts without scipy)."""
     import numpy as np
-    from scipy.optimize import minimize
 
     d = len(syms)
     g = {1: 2049, 2: 129, 3: 33, 4: 17}.get(d, 9)
@@ -195,14 +195,35 @@ def _numeric_norm(expr: sympy.Expr, syms: tuple[sympy.Symbol, ...], n: int) -> f
         vals = np.abs(evaluate(der, syms, grid))
         if not np.all(np.isfinite(vals)):
             return math.inf
-        best = float(vals.max())
-        for i in np.argsort(vals)[-4:]:
-            res = minimize(lambda p, der=der: -abs(float(evaluate(der, syms, p[None, :])[0])), grid[i],
-                           method="L-BFGS-B", bounds=[(0.0, 1.0)] * d)
-            if np.isfinite(res.fun):
-                best = max(best, -float(res.fun))
+
+        def size(x: np.ndarray, der: sympy.Expr = der) -> np.ndarray:
+            v = np.abs(evaluate(der, syms, x))
+            return np.where(np.isfinite(v), v, -np.inf)
+
+        best = max([float(vals.max())] + [_compass_max(size, grid[i], 1.0 / (g - 1)) for i in np.argsort(vals)[-4:]])
         total += best / _factorial(alpha)
     return total
+
+
+def _compass_max(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, h: float, tol: float = 1e-12,
+                 max_steps: int = 4000) -> float:
+    """max of f over [0,1]^d found from x by compass search: move to the best point of the stencil
+    x + h {-1, 0, 1}^d (clipped to the cube) while it improves f, else halve h, until h < tol."""
+    import numpy as np
+
+    stencil = np.array(list(itertools.product((-1.0, 0.0, 1.0), repeat=len(x))))
+    fx = float(f(x[None, :])[0])
+    for _ in range(max_steps):
+        if h < tol:
+            break
+        cand = np.clip(x + h * stencil, 0.0, 1.0)
+        vals = f(cand)
+        i = int(np.argmax(vals))
+        if vals[i] > fx:
+            x, fx = cand[i], float(vals[i])
+        else:
+            h /= 2
+    return fx
 
 
 # ----------------------------------------------------------------------------------------------- catalogue

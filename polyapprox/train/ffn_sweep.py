@@ -63,7 +63,7 @@ class SweepConfig:
     dim: int | None = None
     activations: tuple[str, ...] = ACTIVATIONS
     widths: tuple[int, ...] = (4, 8, 16, 32)
-    seeds: int = 1
+    seeds: int | tuple[int, ...] = 1  # per (activation, width): a count (seeds 0, 1, ...) or the seeds
     depth: int = 1
     order: int = 3  # PolyReLU / PolyNorm order r
     n_train: int = 1024
@@ -87,7 +87,11 @@ class SweepConfig:
         for name, values in (("widths", self.widths), ("grids", self.grids or (1,))):
             if not values or any(v < 1 for v in values):
                 raise ConfigError(f"{name}: {list(values)} must be a non-empty list of integers >= 1")
-        for name in ("seeds", "depth", "order", "n_train", "n_val", "construction_n"):
+        if isinstance(self.seeds, tuple) and (not self.seeds or any(not isinstance(v, int) or v < 0
+                                                                     for v in self.seeds)):
+            raise ConfigError(f"seeds: {str(self.seeds)[:40]} must be a non-empty list of integers >= 0")
+        for name in ("depth", "order", "n_train", "n_val", "construction_n") + (
+                () if isinstance(self.seeds, tuple) else ("seeds",)):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}: {getattr(self, name)} must be >= 1")
         self._check_limits()
@@ -116,6 +120,11 @@ class SweepConfig:
         check("points", self.n_train + self.n_val, "training + validation points")
         need = self.memory_bytes()
         check("memory_mb", -(-need // 2**20), f"estimated memory of the widest point ({need:,} bytes), in MB")
+
+    @property
+    def seed_list(self) -> tuple[int, ...]:
+        """The seeds of every (activation, width) point: ``seeds`` itself, or 0 .. seeds - 1 for a count."""
+        return self.seeds if isinstance(self.seeds, tuple) else tuple(range(self.seeds))
 
     def memory_bytes(self) -> int:
         """A rough estimate of the widest point's memory: activations of all training points kept for the
@@ -261,8 +270,8 @@ class Sweep:
     def planned(self) -> list[tuple[str, int, int]]:
         c = self.config
         if c.init == "construct":
-            return [("construct", n, s) for n in self.grids for s in range(c.seeds)]
-        return [(a, w, s) for a in c.activations for w in c.widths for s in range(c.seeds)]
+            return [("construct", n, s) for n in self.grids for s in c.seed_list]
+        return [(a, w, s) for a in c.activations for w in c.widths for s in c.seed_list]
 
     def run(self) -> dict[str, Any]:
         """Train every missing point (saving after each), then the construction curve; returns the payload."""

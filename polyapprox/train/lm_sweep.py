@@ -54,7 +54,7 @@ class SweepConfig:
     lr: float | None = None
     seed: int = 0
     data: str | None = None
-    seeds: int = 1  # runs per (size, activation), with seeds seed, seed + 1, ...
+    seeds: int | tuple[int, ...] = 1  # runs per (size, activation): a count (seeds seed, seed + 1, ...) or the seeds
 
     def __post_init__(self) -> None:
         for a in self.activations:
@@ -63,7 +63,10 @@ class SweepConfig:
         for s in self.sizes:
             if s not in SIZES:
                 raise ConfigError(f"sizes: unknown {s!r}; choose from {', '.join(SIZES)}")
-        for name in ("steps", "batch_size", "seeds"):
+        if isinstance(self.seeds, tuple):
+            if not self.seeds or any(not isinstance(v, int) or not 0 <= v < 2**63 for v in self.seeds):
+                raise ConfigError(f"seeds: {str(self.seeds)[:40]} must be integers in [0, 2^63)")
+        for name in ("steps", "batch_size") + (() if isinstance(self.seeds, tuple) else ("seeds",)):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                 raise ConfigError(f"{name}: {str(value)[:40]} must be an integer >= 1")
@@ -71,6 +74,12 @@ class SweepConfig:
             raise ConfigError(f"lr: {str(self.lr)[:40]} must be a finite number > 0")
         if not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
             raise ConfigError(f"seed: {str(self.seed)[:40]} must be an integer in [0, 2^63)")
+
+
+    @property
+    def seed_list(self) -> tuple[int, ...]:
+        """The training seeds of every (size, activation): ``seeds`` itself, or seed, seed + 1, ... for a count."""
+        return self.seeds if isinstance(self.seeds, tuple) else tuple(range(self.seed, self.seed + self.seeds))
 
 
 def _provenance(device: torch.device, dist: DistInfo) -> dict[str, Any]:
@@ -161,7 +170,7 @@ def run_sweep(
             raise InvalidDataError(f"out: {results_path}: not a readable results file") from None
     corpus = load_corpus(sweep.data, sweep.seed)
     init_distributed(device, dist)
-    seeds = range(sweep.seed, sweep.seed + sweep.seeds)
+    seeds = sweep.seed_list
     kept = {k: v for k, v in previous.items()
             if (k[0] not in sweep.activations or k[1] not in sweep.sizes or k[2] not in seeds)}
     runs: list[dict[str, Any]] = []

@@ -51,14 +51,14 @@ def run_blocked(blocked: tuple[str, ...], verbs: list[list[str]], cwd: Path) -> 
 
 def test_symbolic_verbs_import_no_torch_matplotlib_or_scipy(tmp_path: Path) -> None:
     net = str(tmp_path / "p.json")
-    verbs = [["--help"], ["--version"], ["targets"], ["construct", "--help"],
+    verbs = [["--help"], ["--version"], ["targets"], ["targets", "--json"], ["construct", "--help"],
              ["construct", "polynomial", "x**2*y - 3*x + 1/2", "--vars", "x,y", "--out", net],
              ["check", net, "--equals", "x**2*y - 3*x + 1/2", "--vars", "x,y"],
              ["check", net, "--equals", "x**2*y - 3*x", "--vars", "x,y"],
              ["verify", "--only", "lemma1"], ["train", "--help"], ["rates", "--help"]]
     doc = run_blocked(HEAVY, verbs, tmp_path)
     codes = {" ".join(r["argv"][:2]): r["code"] for r in doc["runs"]}
-    assert [r["code"] for r in doc["runs"]] == [0, 0, 0, 0, 0, 0, 1, 0, 0, 0], codes
+    assert [r["code"] for r in doc["runs"]] == [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], codes
     assert doc["loaded"] == []
 
 

@@ -63,12 +63,15 @@ def test_sigma(capsys, net_file: Path) -> None:
 
 
 @pytest.mark.parametrize("argv", [
-    ["rates", "--target", "sin1", "--order", "2", "--seed"],
-    ["reproduce", "--seed"],
-    ["train", "lm", "--seed"],
+    ["rates", "--target", "sin1", "--order", "2", "--seeds"],
+    ["reproduce", "--seeds"],
+    ["train", "lm", "--seeds"],
+    ["train", "ffn", "--seeds"],
+    ["construct", "relu-net", "--seeds"],
+    ["train", "lm", "--seed"],  # the deprecated spelling is checked the same way
 ])
 def test_seed(capsys, argv: list[str]) -> None:
-    for value in ["-1", "1.5", "1e3", "nan", str(SEED_MAX + 1), "9" * 5000, ""]:
+    for value in ["-1", "1.5", "1e3", "nan", str(SEED_MAX + 1), "9" * 5000, "", "1,,2", "1,1"]:
         assert "seed" in _refused(capsys, *argv, value)
 
 

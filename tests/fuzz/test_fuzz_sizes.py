@@ -67,7 +67,7 @@ def test_limits_can_be_raised_or_lowered(capsys: pytest.CaptureFixture[str], mon
 
 def test_sigma_numbers_are_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "net.json"
-    assert main(["construct", "relu", "--no-prove", "--out", str(src)]) == 0
+    assert main(["construct", "relu", "--no-prove", "--out", str(src), "--quiet"]) == 0
     _refused(["construct", "shared", str(src), "--sigma", "0,1e99999999"], capsys, "POLYAPPROX_MAX_NUMBER_DIGITS")
     _refused(["construct", "shared", str(src), "--sigma", ",".join(["1"] * 5000)], capsys, "POLYAPPROX_MAX_DEGREE")
 

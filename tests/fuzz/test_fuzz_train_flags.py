@@ -36,7 +36,8 @@ BAD_FFN: dict[str, list[str]] = {
     "depth-huge": ["--depth", "1000000"], "order-huge": ["--order", "1000000"],
     "grids-huge": ["--init", "construct", "--grids", "1000000000"],
     "construction-n-huge": ["--init", "construct", "--order", "100000"],
-    "steps-neg": ["--steps", "-1"], "seeds-zero": ["--seeds", "0"], "eval-zero": ["--eval-every", "0"],
+    "steps-neg": ["--steps", "-1"], "seeds-repeated": ["--seeds", "0,0"],
+    "seeds-neg": ["--seeds", "-1"], "eval-zero": ["--eval-every", "0"],
     "data-dev-zero": ["--data", "/dev/zero"],
 }
 

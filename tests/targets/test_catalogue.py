@@ -48,7 +48,7 @@ def test_closed_form_norm_agrees_with_numeric_lower_estimate(name: str, n: int) 
     closed, method = t.norm_bound(n)
     assert method.startswith("closed form")
     est = numeric_norm(t.smooth_expr, t.symbols, n)
-    # grid + L-BFGS-B converges to the attained maximum; 1e-6 relative covers the optimiser tolerance.
+    # grid + compass search converges to the attained maximum; 1e-6 relative covers its tolerance.
     assert est <= closed * (1 + 1e-9)
     assert est >= closed * (1 - 1e-6)
 

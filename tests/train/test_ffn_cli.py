@@ -49,7 +49,7 @@ def count_training(monkeypatch):
 
 
 def test_payload_has_points_fits_and_the_construction(capsys, tmp_path):
-    code, out, _ = _run(capsys, [*TINY, "--seeds", "2", "--out", str(tmp_path)])
+    code, out, _ = _run(capsys, [*TINY, "--seeds", "0,1", "--out", str(tmp_path)])
     assert code == 0
     p = json.loads(out)
     assert set(p["activations"]) == {"relu", "polyrelu"}

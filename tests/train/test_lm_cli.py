@@ -58,7 +58,7 @@ def test_json_output_and_results_file(capsys, tmp_path, text_folder):
 
 def test_seeds_give_one_run_each(capsys, tmp_path, text_folder):
     out = tmp_path / "out"
-    code, cap = _run(capsys, "--activations", "relu", *QUICK, "--seeds", "2", "--seed", "5", "--data",
+    code, cap = _run(capsys, "--activations", "relu", *QUICK, "--seeds", "5,6", "--data",
                      str(text_folder), "--out", str(out), "--json", "--device", "cpu")
     assert code == 0
     runs = json.loads(cap.out)["runs"]
@@ -66,7 +66,7 @@ def test_seeds_give_one_run_each(capsys, tmp_path, text_folder):
     assert (out / "runs" / "tiny-relu" / "checkpoint.pt").exists()
     assert (out / "runs" / "tiny-relu-s1" / "checkpoint.pt").exists()
     with pytest.raises(SystemExit) as exc:  # argparse's type check: exit 2, one line
-        main(["train", "lm", "--activations", "relu", *QUICK, "--seeds", "0", "--out", str(tmp_path / "x")])
+        main(["train", "lm", "--activations", "relu", *QUICK, "--seeds", "5,5", "--out", str(tmp_path / "x")])
     err = capsys.readouterr().err
     assert exc.value.code == 2 and "seeds" in err and err.count("\n") == 1
 
@@ -131,7 +131,7 @@ def test_checkpoint_from_other_config_exits_2(capsys, tmp_path, text_folder):
         "--activations",
         "relu",
         *QUICK,
-        "--seed",
+        "--seeds",
         "1",
         "--data",
         str(text_folder),
