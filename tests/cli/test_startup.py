@@ -71,7 +71,8 @@ def test_exact_verbs_need_no_numpy(tmp_path: Path) -> None:
              ["check", net, "--equals", "x**2*y - 3*x", "--vars", "x,y"],  # refuted: the sympy prover path
              ["verify", "--only", "lemma1"]]
     doc = run_blocked((*HEAVY, "numpy"), verbs, tmp_path)
-    assert [(r["code"], r["stderr"][-200:]) for r in doc["runs"]] == [(0, ""), (0, ""), (0, ""), (1, ""), (0, "")]
+    assert [r["code"] for r in doc["runs"]] == [0, 0, 0, 1, 0], doc["runs"]
+    assert not any("No module named" in r["stderr"] for r in doc["runs"]), doc["runs"]
 
 
 def test_torch_verbs_without_torch_exit_2_naming_the_extra(tmp_path: Path) -> None:
