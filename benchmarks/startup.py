@@ -1,8 +1,9 @@
 """Start-up cost of the symbolic verbs, as a ratio to ``python -c "import sympy"`` measured in the same run.
 
 Each command runs as its own process (``python -m polyapprox ...``, the way a CI job calls it) ``--repeat``
-times; the median wall time is compared with the median of ``python -c "import sympy"`` (the floor: every
-symbolic verb needs sympy). The goal (issue 13) is a ratio <= 1.5 for each verb.
+times, interleaved with ``python -c "import sympy"`` (the floor: every symbolic verb needs sympy) round by
+round; each verb's median wall time is divided by the baseline's median. The goal (issue 13) is a ratio <= 1.5
+for each verb. The 1-minute load average before and after is reported: measure on a quiet machine.
 
     PYTHONPATH=$PWD python benchmarks/startup.py [--repeat 5] > startup.json
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -19,6 +21,7 @@ import time
 from pathlib import Path
 
 GOAL = 1.5
+BASELINE = "import sympy"
 POLY = "x**2*y - 3*x + 1/2"
 
 
@@ -36,30 +39,37 @@ def verbs(folder: Path) -> dict[str, list[str]]:
     }
 
 
-def wall(args: list[str], repeat: int, cwd: Path) -> float:
-    """Median wall-clock seconds of ``python ARGS`` (must exit 0)."""
-    times = []
+def once(args: list[str], cwd: Path) -> float:
+    """Wall-clock seconds of one ``python ARGS`` (must exit 0)."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, *args], cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def interleaved(commands: dict[str, list[str]], repeat: int, cwd: Path) -> dict[str, float]:
+    """Median seconds of each command over ``repeat`` rounds; every round runs all commands in order, so a
+    change of machine load during the run affects the baseline and the verbs alike."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, *args], cwd=cwd, check=True, capture_output=True)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for name, cmd in commands.items():
+            times[name].append(once(cmd, cwd))
+    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per command; the median is reported")
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        floor = wall(["-c", "import sympy"], args.repeat, folder)
-        results = {}
-        for name, cmd in verbs(folder).items():
-            seconds = wall(cmd, args.repeat, folder)
-            results[name] = {"seconds": round(seconds, 3), "ratio": round(seconds / floor, 2)}
+        medians = interleaved({BASELINE: ["-c", "import sympy"], **verbs(folder)}, args.repeat, folder)
+    floor = medians.pop(BASELINE)
+    results = {name: {"seconds": round(t, 3), "ratio": round(t / floor, 2)} for name, t in medians.items()}
     doc = {"baseline": {"command": 'python -c "import sympy"', "seconds": round(floor, 3)}, "goal": GOAL,
            "repeat": args.repeat, "results": results,
-           "meets_goal": all(r["ratio"] <= GOAL for r in results.values())}
+           "meets_goal": all(r["ratio"] <= GOAL for r in results.values()),
+           "load_average_1min": {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)}}
     sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     return 0
 

@@ -1,11 +1,9 @@
-"""Exact evaluation in ``Fraction`` arithmetic at rational points (object arrays of Fractions)."""
+"""Exact evaluation in ``Fraction`` arithmetic at rational points (lists of Fractions; no numpy)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
-
-import numpy as np
 
 from polyapprox.backends import _interpret
 from polyapprox.core.net import Net, as_fraction
@@ -13,14 +11,14 @@ from polyapprox.errors import InvalidDataError
 
 
 class _Exact(_interpret.ObjectArrays):
-    def inputs(self, x: Sequence[object]) -> np.ndarray:
-        return np.array([as_fraction(v, f"x[{i}]") for i, v in enumerate(x)], dtype=object)
+    def inputs(self, x: Sequence[object]) -> _interpret.Units:
+        return _interpret.Units(as_fraction(v, f"x[{i}]") for i, v in enumerate(x))
 
     def constant(self, q: Fraction) -> Fraction:
         return q
 
-    def relu(self, t: np.ndarray, where: object) -> np.ndarray:
-        return np.array([v if v > 0 else Fraction(0) for v in t], dtype=object)
+    def relu(self, t: Sequence[Fraction], where: object) -> _interpret.Units:
+        return _interpret.Units(v if v > 0 else Fraction(0) for v in t)
 
 
 def evaluate_exact(net: Net, x: Sequence[object]) -> list[Fraction]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
-import numpy as np
 import sympy
 
 from polyapprox.backends import _interpret
@@ -39,7 +38,7 @@ class _Sympy(_interpret.ObjectArrays):
     def constant(self, q: Fraction) -> sympy.Rational:
         return rational(q)
 
-    def relu(self, t: np.ndarray, where: tuple[int, np.ndarray]) -> np.ndarray:
+    def relu(self, t: Sequence[sympy.Expr], where: tuple[int, _interpret.Indices]) -> _interpret.Units:
         check_deadline()  # once per layer group: a timeout stops a long build between layers
         k, idx = where
         rule = self.rule
@@ -51,9 +50,9 @@ class _Sympy(_interpret.ObjectArrays):
             vals = [rule(v, k, int(i)) for v, i in zip(t, idx, strict=True)]
         else:
             raise ExpressionError(f"relu: unknown rule {rule!r} (max, abs or a callable)")
-        return np.array(vals, dtype=object)
+        return _interpret.Units(vals)
 
-    def output(self, a: np.ndarray) -> list[sympy.Expr]:
+    def output(self, a: Sequence[sympy.Expr]) -> list[sympy.Expr]:
         return [sympy.sympify(v, strict=True) for v in a]  # net values only; strict never parses text
 
 

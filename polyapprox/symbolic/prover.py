@@ -1,8 +1,11 @@
 """``prove_equal(net, expr)``: an exact certificate that a network equals a formula (docs/conventions.md §4).
 
-1. *algebraic*: net with ReLU(t) = (t + |t|)/2, minus expr, in canonical Abs form (``absform``); if that
-   expands to 0 the identity holds on all of R^d. Three equivalent forms of the net are tried (``ReLU(t) = t``
-   where t >= 0 by structure; plain; sympy's Max form), since targets are written in either style.
+1. *algebraic*: net with ReLU(t) = (t + |t|)/2, minus expr, in canonical Abs form; if that expands to 0
+   the identity holds on all of R^d. Tried first in exact rational arithmetic (``abspoly``: nets whose
+   ReLUs act on affine forms, targets of +, *, powers, Abs, Max, Min), then in sympy (``absform``), where
+   three equivalent forms of the net are tried (``ReLU(t) = t`` where t >= 0 by structure; plain; sympy's
+   Max form), since targets are written in either style. In 1-D, ``abspoly.cells_1d`` first tries cells cut
+   at the rational roots of affine arguments, with exact polynomials per cell (as in 2. below).
 2. *region-wise* (``regions``): cut the domain into cells on which every ReLU / Abs / Piecewise condition has
    a fixed sign, so that net and expr are polynomials there, and prove the polynomial identity per cell.
    - 1-D (``regionwise-1d``): the line or an interval, cut at the exact real roots (``algnum``, irrational
@@ -38,6 +41,7 @@ from polyapprox.core.deadline import DeadlineExceeded, check_deadline, deadline
 from polyapprox.core.net import Net, as_fraction
 from polyapprox.errors import ConfigError, ExpressionError
 from polyapprox.symbolic.absform import canonical
+from polyapprox.symbolic.abspoly import cells_1d, difference_is_zero
 from polyapprox.symbolic.algnum import AlgNum, points_between
 from polyapprox.symbolic.boundaries import box_edges, check_faces, check_lines, check_points, distinct, distinct_lines
 from polyapprox.symbolic.branching import prove_by_cases
@@ -247,7 +251,14 @@ def _prove(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: 
     jumps = any(discontinuous(e) for e in exprs)
     if method == "regionwise":
         return _regionwise(run, dom, max_regions, jumps)
-    # 1. algebraic
+    # 1. algebraic: first in exact rational arithmetic (affine ReLU arguments), then in sympy
+    if difference_is_zero(net, exprs, syms):
+        return run.cert("proved", "algebraic",
+                        detail="difference is 0 over Q[x, |affine forms|] in exact arithmetic (all of R^d)")
+    cells = cells_1d(net, exprs, syms[0], dom[0] if dom else None, max_regions) if len(syms) == 1 else None
+    if cells is not None and method == "auto":
+        return run.cert("proved", "regionwise-1d", regions=cells,
+                        detail=f"{cells} cells, difference 0 on each in exact rational arithmetic")
     diffs: list[sympy.Expr] = []
     for name, form in _algebraic_forms(net, syms, exprs):
         check_deadline()

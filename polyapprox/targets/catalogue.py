@@ -19,11 +19,14 @@ import itertools
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
 import sympy
 
 from polyapprox.errors import ConfigError, ExpressionError
+
+if TYPE_CHECKING:  # numpy is imported where a target is evaluated: listing the catalogue needs none
+    import numpy as np
 
 Smoothness = int | str
 ANALYTIC = "analytic"
@@ -66,6 +69,8 @@ def _lambdified(expr: sympy.Expr, syms: tuple[sympy.Symbol, ...]) -> Callable[..
 
 def evaluate(expr: sympy.Expr, syms: tuple[sympy.Symbol, ...], x: np.ndarray) -> np.ndarray:
     """expr at the rows of x (P, d) in float64, shape (P,). Unused Piecewise branches may overflow: ignored."""
+    import numpy as np
+
     fn = _lambdified(expr, syms)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         try:
@@ -178,6 +183,8 @@ def _polynomial_norm(expr: sympy.Expr, syms: tuple[sympy.Symbol, ...], n: int) -
 def _numeric_norm(expr: sympy.Expr, syms: tuple[sympy.Symbol, ...], n: int) -> float:
     """sum_{|alpha|=n} max |D^alpha f| / alpha! by a grid plus a compass search from the best grid points
     (lower estimate; numpy only, so that ``polyapprox targets --json`` starts without scipy)."""
+    import numpy as np
+
     d = len(syms)
     g = {1: 2049, 2: 129, 3: 33, 4: 17}.get(d, 9)
     axes = np.linspace(0.0, 1.0, g)
@@ -202,6 +209,8 @@ def _compass_max(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, h: float,
                  max_steps: int = 4000) -> float:
     """max of f over [0,1]^d found from x by compass search: move to the best point of the stencil
     x + h {-1, 0, 1}^d (clipped to the cube) while it improves f, else halve h, until h < tol."""
+    import numpy as np
+
     stencil = np.array(list(itertools.product((-1.0, 0.0, 1.0), repeat=len(x))))
     fx = float(f(x[None, :])[0])
     for _ in range(max_steps):

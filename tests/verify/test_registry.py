@@ -75,3 +75,37 @@ def test_whole_suite_proves():
     results = run_checks()
     assert len(results) == len(load_checks())
     assert [(r.id, r.status, r.detail) for r in results if not r.proved] == []
+
+
+def test_modules_declare_their_families():
+    """``--only`` imports a module only for its declared families: an undeclared family would go missing."""
+    for c in load_checks().values():
+        if c.module.startswith("polyapprox.verify."):
+            assert c.id.split(".")[0] in verify.CHECK_MODULES[c.module], (c.id, c.module)
+
+
+def test_prefix_imports_only_matching_modules():
+    """``verify --only lemma1`` in a fresh process: only the Lemma 1 module is imported, in report order."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from polyapprox.verify.registry import select; ids = [c.id for c in select(prefix='lemma1')];"
+            "print(sorted(m for m in sys.modules if m.startswith('polyapprox.verify.')), 'numpy' in sys.modules,"
+            " ids[0], len(ids))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["['polyapprox.verify._common',", "'polyapprox.verify.lemma1',",
+                           "'polyapprox.verify.registry']", "False", "lemma1.identity", "22"]
+
+
+@pytest.mark.parametrize(("family", "prefix", "match"), [
+    ("lemma1", None, True), ("lemma1", "lemma", True), ("lemma1", "lemma1", True), ("lemma1", "lemma1.poly", True),
+    ("lemma1", "lemma1.", True), ("lemma1", "lemma2", False), ("lemma1", "lemma10", False), ("thm1", "lemma", False),
+])
+def test_family_matches(family, prefix, match):
+    assert verify.family_matches(family, prefix) is match
+
+
+def test_report_order_whatever_was_imported_first():
+    ids = [c.id for c in select()]
+    firsts = [next(i for i, x in enumerate(ids) if x.split(".")[0] == f) for f in ("lemma1", "thm1", "paper")]
+    assert firsts == sorted(firsts)
