@@ -114,8 +114,15 @@ def polyrelu(backend: Backend, t: Any, coeffs: Sequence[Fraction], where: tuple[
     return acc + backend.constant(c0) if c0 != 0 else acc
 
 
-def run(net: Net, backend: Backend, x: Any, groups: list[list[tuple[PolyReLU, Indices]]] | None = None) -> Any:
-    """Evaluate ``net`` at ``x`` in ``backend``'s arithmetic (``groups`` may be precomputed per layer)."""
+#: ``activate(t, k, g)``: the activation of group g of layer k applied to its pre-activations ``t``, in
+#: place of the spec's exact coefficients (a back end whose coefficients are variables, e.g. trainable)
+Activate = Callable[[Any, int, int], Any]
+
+
+def run(net: Net, backend: Backend, x: Any, groups: list[list[tuple[PolyReLU, Indices]]] | None = None,
+        activate: Activate | None = None) -> Any:
+    """Evaluate ``net`` at ``x`` in ``backend``'s arithmetic (``groups`` may be precomputed per layer;
+    ``activate`` replaces ``polyrelu`` with the spec's coefficients when given)."""
     a = backend.inputs(x)
     for k, layer in enumerate(net.layers):
         z = backend.affine(k, layer, a)
@@ -123,7 +130,8 @@ def run(net: Net, backend: Backend, x: Any, groups: list[list[tuple[PolyReLU, In
         if not layer_groups:
             a = z
             continue
-        parts = [(idx, polyrelu(backend, backend.take(z, idx), spec.coeffs, (k, idx)))
-                 for spec, idx in layer_groups]
+        parts = [(idx, activate(backend.take(z, idx), k, g) if activate is not None
+                  else polyrelu(backend, backend.take(z, idx), spec.coeffs, (k, idx)))
+                 for g, (spec, idx) in enumerate(layer_groups)]
         a = backend.assemble(z, parts)
     return backend.output(a)

@@ -2,7 +2,9 @@
 
 ``to_torch`` runs the same interpreter as every other back end on tensors of shape (P, width). Layer
 weights and biases become parameters (dense, or an index_add sparse product when the matrix is sparse);
-PolyReLU coefficients are fixed buffers (the network class is the per-unit one). Any dtype and device.
+PolyReLU coefficients are the spec's exact constants (the network class is the per-unit one), or, with
+``coefficients=True``, one trainable vector ``(a_0, ..., a_r)`` per activation group (the units of one layer
+that share a spec share it; identity units have none). Any dtype and device.
 
 ``from_torch`` reads ``nn.Linear`` + activation stacks (``nn.Sequential`` or a list of modules): every
 float is a dyadic rational, so ``Fraction(float)`` is exact and the resulting ``Net`` computes exactly what
@@ -61,7 +63,7 @@ class NetModule(nn.Module):
     """A ``Net`` as a module: forward (P, in_dim) -> (P, out_dim), same numbers as the float64 back end."""
 
     def __init__(self, net: Net, dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu",
-                 sparse: bool | None = None, trainable: bool = True) -> None:
+                 sparse: bool | None = None, trainable: bool = True, coefficients: bool = False) -> None:
         super().__init__()
         self.net = net
         self._groups = [_interpret.activation_groups(layer) for layer in net.layers]
@@ -85,6 +87,10 @@ class NetModule(nn.Module):
             self.weights.append(nn.Parameter(vals, requires_grad=trainable))
             self.biases.append(nn.Parameter(torch.tensor([float(b) for b in layer.bias], dtype=dtype,
                                                          device=device), requires_grad=trainable))
+        #: group (k, g)'s coefficients (a_0 .. a_r of ``sum_i a_i ReLU(t)^i``), key ``f"{k}_{g}"``; empty when fixed
+        self.coeffs = nn.ParameterDict({
+            f"{k}_{g}": nn.Parameter(torch.tensor([float(c) for c in spec.coeffs], dtype=dtype, device=device))
+            for k, groups in enumerate(self._groups) for g, (spec, _) in enumerate(groups)} if coefficients else {})
 
     def affine(self, k: int, a: torch.Tensor) -> torch.Tensor:
         w, b = self.weights[k], self.biases[k]
@@ -97,13 +103,36 @@ class NetModule(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() == 1 and self.net.in_dim == 1:
             x = x[:, None]
-        return _interpret.run(self.net, _Torch(self), x, self._groups)
+        return _interpret.run(self.net, _Torch(self), x, self._groups, self._activate if self.coeffs else None)
+
+    def _activate(self, t: torch.Tensor, k: int, g: int) -> torch.Tensor:
+        """``sum_i a_i ReLU(t)^i`` with group (k, g)'s trainable coefficients, by Horner's rule (no branch
+        on their values, so ``torch.func`` transforms apply)."""
+        a, r = self.coeffs[f"{k}_{g}"], torch.relu(t)
+        acc = a[-1] * torch.ones_like(t)
+        for i in range(a.numel() - 2, -1, -1):
+            acc = acc * r + a[i]
+        return acc
+
+    def specs(self, k: int) -> tuple[Activation, ...]:
+        """Layer k's per-unit activations under the current coefficients (the net's own when fixed)."""
+        layer = self.net.layers[k]
+        if not self.coeffs:
+            return layer.activations
+        acts = list(layer.activations)
+        for g, (_, idx) in enumerate(self._groups[k]):
+            spec = PolyReLU(tuple(_exact(self.coeffs[f"{k}_{g}"])))
+            for i in idx:
+                acts[i] = spec
+        return tuple(acts)
 
 
 def to_torch(net: Net, dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu",
-             sparse: bool | None = None, trainable: bool = True) -> NetModule:
-    """The net as a differentiable module (weights and biases trainable unless ``trainable=False``)."""
-    return NetModule(net, dtype=dtype, device=device, sparse=sparse, trainable=trainable)
+             sparse: bool | None = None, trainable: bool = True, coefficients: bool = False) -> NetModule:
+    """The net as a differentiable module (weights and biases trainable unless ``trainable=False``; the
+    activation coefficients trainable, one vector per group of units sharing a spec, if ``coefficients``)."""
+    return NetModule(net, dtype=dtype, device=device, sparse=sparse, trainable=trainable,
+                     coefficients=coefficients)
 
 
 def _exact(t: torch.Tensor) -> list[Fraction]:
@@ -187,5 +216,5 @@ def _from_netmodule(m: NetModule) -> Net:
             entries = tuple(zip(ri, ci, vals, strict=True))
         else:
             entries = tuple((i, j, vals[i * cols + j]) for i in range(rows) for j in range(cols))
-        layers.append(Layer(SparseMatrix((rows, cols), entries), tuple(_exact(m.biases[k])), layer.activations))
+        layers.append(Layer(SparseMatrix((rows, cols), entries), tuple(_exact(m.biases[k])), m.specs(k)))
     return Net(m.net.in_dim, tuple(layers))

@@ -9,7 +9,8 @@ atomically, so an interrupted sweep resumes with only the missing points (``resu
 ``init="construct"`` instead starts from the exact Theorem 3 construction ``sobolev_net(target, n, N)``
 (``to_torch``) for each N in ``grids`` and reports the error before and after training: approximation
 error (before) against what optimisation does with it (after). With VarPro the net's last layer is the solved
-output layer and the rest (nonzero weights, biases) is trained by LM (``polyapprox.train.ffn_construct``).
+output layer and the rest (nonzero weights, biases, one PolyReLU coefficient vector per group of units sharing
+a spec) is trained by LM (``polyapprox.train.ffn_construct``).
 """
 
 from __future__ import annotations
@@ -399,7 +400,7 @@ class Sweep:
             "activation": activation, "width": width, "seed": seed,
             "hidden": getattr(model, "hidden", width), "params": counts.params,
             "params_nnz": counts.params_nnz if nnz is None else nnz,
-            "coefficients": counts.coefficients, **trained,
+            "coefficients": getattr(model, "coefficient_count", counts.coefficients), **trained,
             "sup_error": m["sup_error"], "l2_error": m["l2_error"], "measured": _how(m),
             "seconds": round(seconds, 3), **({"files": files} if files else {}),
         }

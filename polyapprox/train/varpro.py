@@ -37,6 +37,7 @@ from torch import nn
 from polyapprox.core.limits import limit
 from polyapprox.errors import ConfigError
 from polyapprox.train.ffn import Dataset, Progress, _check_finite
+from polyapprox.train.ffn_model import init_ffn_
 
 INITS = ("adaptive", "uniform", "chebyshev", "random")
 #: ``--batch-seeds``: auto batches the seeds of one width on CUDA only (on CPU the fits are arithmetic-bound
@@ -398,12 +399,14 @@ def spread_init_(model: nn.Module, x: torch.Tensor, kind: str, generator: torch.
     ``(x - t_i)_+^r`` of a free-knot spline *and* the polynomials of degree r, the full spline space (without
     them the L2 fit at uniform knots is 25-60 times worse for sin(2 pi x) at widths 32-128, measured).
     PolyReLU / PolyNorm coefficients start as the pure highest power (``weight = (1, 0, ..., 0)``, bias 0).
-    The output layer is left alone (VarPro solves it). ``kind="adaptive"`` (needs the labels ``y``): in a
+    The output layer (which VarPro solves; it only sets ``init_val_loss``) gets ``init_ffn_``'s seeded draw, so
+    the whole model is a function of the generator. ``kind="adaptive"`` (needs the labels ``y``): in a
     layer with one input, knots at ``adaptive_fractions`` of the data (de Boor-style equidistribution),
     elsewhere uniform. With one input the directions are +-1, and a unit of direction -1 gets fraction
     ``1 - u``, so that the knots in x are the fractions themselves: with a symmetric set of fractions, ``u``
     for both signs would put pairs of knots on the same point (measured: feature rank 100 of 129 at w = 128)."""
-    features, _ = split_model(model)
+    features, head = split_model(model)
+    init_ffn_(head, generator)
     mods = list(features)
     h = x.to(torch.float64)
     with torch.no_grad():

@@ -89,3 +89,41 @@ def test_gradients_flow(rng):
     m = to_torch(net)
     m(torch.ones(4, 2, dtype=torch.float64)).sum().backward()
     assert all(p.grad is not None for p in m.parameters())
+
+
+def test_trainable_coefficients_start_at_the_spec_and_convert_back_exactly(rng):
+    """``coefficients=True``: one vector per (layer, spec) group, same forward as the fixed module; moved
+    coefficients (dyadic) come back from ``from_torch`` as every group unit's exact spec, and the exact net
+    computes what the module computes (within the float64 bound)."""
+    net = _dyadic(random_net(rng, 2, (5, 4), 1, density=0.6, activations="mixed"))
+    fixed, m = to_torch(net), to_torch(net, coefficients=True)
+    assert len(to_torch(net).coeffs) == 0 and from_torch(m) == net
+    groups = {(k, a) for k, layer in enumerate(net.layers) for a in layer.activations if a != IDENTITY}
+    assert len(m.coeffs) == len(groups)
+    x = torch.from_numpy(rng.uniform(-2, 2, size=(40, 2)))
+    assert torch.equal(m(x), fixed(x))
+    with torch.no_grad():
+        for p in m.coeffs.values():
+            p.add_(torch.arange(1, p.numel() + 1, dtype=p.dtype) / 8)
+    back = from_torch(m)
+    assert back != net and back.layers[0].weight == net.layers[0].weight
+    for k, layer in enumerate(net.layers):
+        for i, a in enumerate(layer.activations):
+            b = back.layers[k].activations[i]
+            assert (b == IDENTITY) == (a == IDENTITY)
+            if a != IDENTITY:
+                assert b == PolyReLU(tuple(c + Fraction(j + 1, 8) for j, c in enumerate(a.coeffs)))
+    _, bound = float_error_bound(back, x.numpy())
+    assert np.all(np.abs(m(x).detach().numpy() - evaluate_float(back, x.numpy())) <= 2 * bound)
+
+
+def test_trainable_coefficients_get_gradients_under_torch_func():
+    """f(x) = 2 sigma(x) with sigma(t) = a_0 + a_1 ReLU(t) + a_2 ReLU(t)^2: df/da_i = 2 ReLU(x)^i, by torch.func."""
+    hidden = Layer(SparseMatrix((1, 1), ((0, 0, Fraction(1)),)), (Fraction(0),), (PolyReLU((1, 2, 3)),))
+    out = Layer(SparseMatrix((1, 1), ((0, 0, Fraction(2)),)), (Fraction(0),), (IDENTITY,))
+    m = to_torch(Net(1, (hidden, out)), coefficients=True)
+    params = {k: v.detach() for k, v in m.named_parameters()}
+    x = torch.tensor([[0.5], [-1.0], [3.0]], dtype=torch.float64)
+    grads = torch.func.grad(lambda p: torch.func.functional_call(m, p, (x,)).sum())(params)
+    r = torch.relu(x[:, 0])
+    assert torch.allclose(grads["coeffs.0_0"], 2 * torch.stack([torch.ones(3, dtype=torch.float64), r, r**2]).sum(1))

@@ -176,7 +176,9 @@ def test_cli_batches_the_seeds_of_one_width(tmp_path, one_thread):
 def test_cli_construct_then_train_by_varpro(tmp_path, one_thread):
     from polyapprox.approx.measure import measure_errors
     from polyapprox.core import netjson
+    from polyapprox.core.net import IDENTITY
     from polyapprox.targets.catalogue import resolve_target
+    from polyapprox.train.ffn_adapters import construction_net
 
     payload = _sweep(tmp_path, "--init", "construct", "--seeds", "0")
     (p,) = payload["construct_trained"]["construct"]["points"]
@@ -184,6 +186,28 @@ def test_cli_construct_then_train_by_varpro(tmp_path, one_thread):
     assert p["sup_error"] < 0.1 * p["before"]["sup_error"]  # 0.57 -> 0.008 measured (12 LM steps)
     net = netjson.load(p["files"]["net"])
     assert measure_errors(net, resolve_target("sin1", None)).sup_error == p["sup_error"]
+    start = construction_net(resolve_target("sin1", None), 3, 2)
+    groups = {(k, a) for k, layer in enumerate(start.layers[:-1]) for a in layer.activations if a != IDENTITY}
+    assert p["coefficients"] == sum(len(a.coeffs) for _, a in groups)  # one (a_0 .. a_r) per group sharing a spec
+    assert [layer.activations for layer in net.layers] != [layer.activations for layer in start.layers]  # trained
+
+
+def _comparable(payload: dict) -> dict:
+    """The payload without what may differ between identical runs: timings, file paths, provenance."""
+    payload.pop("provenance")
+    for series in (*payload.get("activations", {}).values(), *payload.get("construct_trained", {}).values()):
+        for point in series["points"]:
+            point.pop("seconds"), point.pop("files")
+    return payload
+
+
+@pytest.mark.parametrize("init", ["random", "construct"])
+def test_two_identical_runs_give_identical_json(tmp_path, one_thread, init):
+    """Every random draw of a point comes from its seed (the output layer's init too, which only sets
+    ``init_val_loss``): two runs of one config agree in every number but the timings."""
+    extra = ("--activations", "polyrelu,relu", "--widths", "3") if init == "random" else ()
+    a, b = (_sweep(tmp_path / name, "--init", init, "--seeds", "1", *extra) for name in ("a", "b"))
+    assert _comparable(a) == _comparable(b)
 
 
 def test_boosted_sum_is_an_exact_net_with_both_parameter_sets(tmp_path, one_thread):
