@@ -93,7 +93,16 @@ EXAMPLES = {
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """Descriptions and epilogs as written; every flag's help ends with its default."""
+    """Descriptions and epilogs as written; a flag's help ends with its default, unless the help already
+    names it, the flag is an on/off switch (store_true/store_false: "(default: True)" on ``--no-prove``
+    would read as the opposite) or it has no default (None)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if ("default" in text.lower() or action.default in (None, argparse.SUPPRESS)
+                or isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction))):
+            return text
+        return super()._get_help_string(action)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -137,7 +146,8 @@ def _document(parser: argparse.ArgumentParser, path: str = "") -> None:
         helps = {a.dest: a.help for a in action._choices_actions}
         for name, sub in action.choices.items():
             verb = f"{path} {name}".strip()
-            sub.description = sub.description or (helps.get(name) or "").capitalize() or None
+            first = helps.get(name) or ""
+            sub.description = sub.description or (first[:1].upper() + first[1:]) or None
             if verb in EXAMPLES:
                 example = f"example:\n  {EXAMPLES[verb]}"
                 sub.epilog = f"{sub.epilog.rstrip()}\n\n{example}" if sub.epilog else example
