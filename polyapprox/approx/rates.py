@@ -192,14 +192,20 @@ class EnclosureFit:
 def fit_enclosure(points: Sequence[Mapping[str, Any]], theory_slope: float | None, x: str = "params",
                   tolerance: float = 0.1) -> EnclosureFit:
     """``fit_rate`` of each enclosure end against ``x`` (``params`` or ``N``) for sweep point dicts; points
-    with an ``excluded_reason`` and points under 10 x their floor (``point_floor``) are left out."""
+    with an ``excluded_reason`` and points under 10 x their floor (``point_floor``) are left out.
+
+    The upper end is fitted over the points that carry a certified ``sup_error_upper`` only: a sampled sup
+    error is a lower bound, so it cannot stand in for an upper end next to certified ones. Where no point
+    carries one, both fits use the sampled sup error (``certified`` False)."""
     w = [float(p[x]) for p in points]
     ends = [enclosure(p) for p in points]
     floors = [point_floor(p) for p in points]
     skip = [i for i, p in enumerate(points) if p.get("excluded_reason")]
+    bare = [i for i, p in enumerate(points) if p.get("sup_error_upper") is None]
+    partly = 0 < len(bare) < len(points)
     fits = [fit_rate(w, [e[k] for e in ends], floor=floors, theory_slope=theory_slope, tolerance=tolerance,
-                     exclude=skip) for k in (0, 1)]
-    return EnclosureFit(fits[0], fits[1], all(p.get("sup_error_upper") is not None for p in points))
+                     exclude=sorted(set(skip) | set(bare)) if k == 1 and partly else skip) for k in (0, 1)]
+    return EnclosureFit(fits[0], fits[1], not bare)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,8 @@ NOISE_FACTOR = 2.0
 
 RULES = (
     f"Theorem 3 rows: **holds** when the OLS slopes of both ends of the error enclosure (lower, upper; the "
-    f"sampled sup error for both where no enclosure was computed), each over its asymptotic window, are "
+    f"upper end over the points that have a certified enclosure, the sampled sup error for both ends where "
+    f"no point has one), each over its asymptotic window, are "
     f"within {SLOPE_TOL} of -n/d AND the last two local slopes of each move toward -n/d (or are both within "
     f"{SLOPE_TOL}); **does not hold** when an asymptotic slope is more than {SLOPE_TOL} away; else "
     "**inconclusive** (no asymptotic window, or the local slopes move away).",
@@ -90,7 +91,7 @@ def _theorem3_row(sweep: Mapping[str, Any]) -> tuple[str, str]:
     pts = sweep["points"]
     bare = [str(p["N"]) for p in pts if p.get("sup_error_upper") is None]
     ends = ("enclosure [lower, upper]" if not bare else "sampled sup error (no enclosure)" if len(bare) == len(pts)
-            else f"enclosure [lower, upper] (sampled sup error at N = {', '.join(bare)}: no enclosure)")
+            else f"enclosure [lower, upper] (no enclosure at N = {', '.join(bare)}: lower end only there)")
     measured = (f"{ends}: slope {format_value(lo.slope, '.3f')} / {format_value(hi.slope, '.3f')} vs {th:.3f} "
                 f"({lo.status}/{hi.status}); local "
                 f"slopes {local} ({lo.trend}/{hi.trend}); W {pts[0]['params']}-{pts[-1]['params']}")

@@ -7,6 +7,7 @@ import shlex
 
 import pytest
 
+from polyapprox.approx.rates import fit_enclosure
 from polyapprox.cli.main import build_parser, main
 from polyapprox.report.claims import (
     FAILS,
@@ -71,11 +72,23 @@ def test_theorem3_rule_needs_both_enclosure_ends_and_trend() -> None:
     plain = [{k: p[k] for k in ("N", "params", "sup_error")} for p in _points(-2.0)]
     row = next(c for c in compute_claims({"rates": {"polyrelu": [_sweep(plain)]}}) if "n = 2" in c.claim)
     assert row.verdict == HOLDS and "no enclosure" in row.measured
-    # a partly enclosed sweep (d = 3: no enclosure at N = 16) names the points that fell back
+    # a partly enclosed sweep (d = 3: no enclosure at N = 16) names the points without one
     part = _points(-2.0)
     part[-1]["sup_error_upper"] = None
     row = next(c for c in compute_claims({"rates": {"polyrelu": [_sweep(part)]}}) if "n = 2" in c.claim)
-    assert "enclosure [lower, upper] (sampled sup error at N = 16: no enclosure)" in row.measured
+    assert "enclosure [lower, upper] (no enclosure at N = 16: lower end only there)" in row.measured
+
+
+def test_upper_end_is_fitted_over_certified_points_only() -> None:
+    """A sampled sup error is a lower bound: it must not enter the upper end's fit next to certified points."""
+    part = _points(-2.0)
+    part[-1]["sup_error_upper"] = None
+    part[-1]["sup_error"] = part[-1]["sup_error_lower"] = part[-2]["sup_error_lower"] * 10  # far off the line
+    fits = fit_enclosure(part, -2.0)
+    last = len(part) - 1
+    assert last in fits.lower.window and last not in fits.upper.window
+    assert not fits.certified
+    assert abs(fits.upper.slope + 2.0) < 0.05  # the certified points alone lie on the line
 
 
 def test_one_row_per_theorem3_fit_each_with_its_command() -> None:
