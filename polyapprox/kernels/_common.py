@@ -149,10 +149,11 @@ def use_reference() -> bool:
     return backend_choice() == "reference" or torch._C._are_functorch_transforms_active()
 
 
-def use_triton(x: torch.Tensor) -> bool:
+def use_triton(x: torch.Tensor, choice: str | None = None) -> bool:
     """Triton for CUDA float16/bfloat16/float32 tensors when triton is installed (``auto``); for any such
-    tensor with ``POLYAPPROX_KERNELS=triton``; never with ``fused`` or after a failed launch."""
-    choice = backend_choice()
+    tensor with ``POLYAPPROX_KERNELS=triton``; never with ``fused`` or after a failed launch. ``choice``:
+    the ``backend_choice()`` when the caller has it."""
+    choice = choice or backend_choice()
     if choice in ("fused", "numba") or x.dtype not in TRITON_DTYPES or "triton" in _BROKEN:
         return False
     return choice == "triton" or (x.is_cuda and triton_available())
@@ -164,11 +165,11 @@ def numba_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-def use_numba(x: torch.Tensor, order: int) -> bool:
+def use_numba(x: torch.Tensor, order: int, choice: str | None = None) -> bool:
     """numba for non-empty CPU float32/float64 tensors and orders <= NUMBA_MAX_ORDER when numba is
     installed (``auto``) or asked for (``numba``); never with ``fused``/``triton``, after a failed launch,
-    or in a fork()ed child."""
-    choice = backend_choice()
+    or in a fork()ed child. ``choice``: the ``backend_choice()`` when the caller has it."""
+    choice = choice or backend_choice()
     if choice not in ("auto", "numba") or "numba" in _BROKEN or (_NUMBA_PID and _NUMBA_PID[0] != os.getpid()):
         return False
     if x.device.type != "cpu" or x.dtype not in NUMBA_DTYPES or x.numel() == 0 or order > NUMBA_MAX_ORDER:
@@ -201,7 +202,8 @@ def dispatch(x2d: torch.Tensor, order: int, name: str, args: tuple, torch_path: 
     """``name(*args)`` from ``triton_kernels`` or ``numba_kernels`` when that back end is chosen for ``x2d``
     and ``order`` (``use_triton``, ``use_numba``), else ``torch_path(*args)``; a failing back end falls back
     (``run_backend``)."""
-    for backend, chosen in (("triton", use_triton(x2d)), ("numba", use_numba(x2d, order))):
+    choice = backend_choice()  # read once per call (the environment lookup is a measurable part of a small call)
+    for backend, chosen in (("triton", use_triton(x2d, choice)), ("numba", use_numba(x2d, order, choice))):
         if chosen:
             return run_backend(backend, functools.partial(_launch, backend, name, args), lambda: torch_path(*args))
     return torch_path(*args)

@@ -42,8 +42,8 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -194,7 +194,8 @@ def _polynorm_forward(x, bits, mask, shift, offset, w, bias, eps, out, stats, st
 def _polynorm_backward(x, g, w, stats, dx, dots, start, stop):  # pragma: no cover - compiled by numba
     h = x.shape[1]
     r = w.shape[0]
-    # per row, in x's dtype: a[p - 1] = p w_p rho_p / m, q[p - 1] = p w_p rho_p**3 T_p / (H m), 1/m
+    # dots[i] = (rho_p T_p, highest p first; sum g); per row, in x's dtype:
+    # a[p - 1] = p w_p rho_p / m, q[p - 1] = p w_p rho_p**3 T_p / (H m), 1/m
     a = np.zeros(MAX_ORDER, x.dtype)
     q = np.zeros(MAX_ORDER + 1, x.dtype)
     for i in range(start, stop):
@@ -208,7 +209,7 @@ def _polynorm_backward(x, g, w, stats, dx, dots, start, stop):  # pragma: no cov
             ap = (p + 1) * w[r - 1 - p] * rho * inv_m
             a[p] = ap
             q[p] = ap * rho * rho * tp[p] / h
-            dots[i, p] = tp[p]
+            dots[i, r - 1 - p] = rho * tp[p]  # the row's term of dw, highest power first like the weight
         dots[i, r] = gsum
         ca = _tuple(a)
         cq = _tuple(q)
@@ -219,13 +220,13 @@ def _polynorm_backward(x, g, w, stats, dx, dots, start, stop):  # pragma: no cov
 
 
 @_inline
-def _typed_coefficients(values, extra, like):  # pragma: no cover - compiled by numba
-    """In ``like``'s dtype: ``values`` reversed (lowest power first) as a zero-padded MAX_ORDER-tuple, 1,
-    and ``extra``."""
+def _typed_coefficients(values, scaled, extra, like):  # pragma: no cover - compiled by numba
+    """In ``like``'s dtype: ``values`` reversed (lowest power first; each times its power p when ``scaled``:
+    the derivative's coefficients p w_p) as a zero-padded MAX_ORDER-tuple, 1, and ``extra``."""
     a = np.zeros(MAX_ORDER + 2, like.dtype)
     r = values.shape[0]
     for p in range(r):
-        a[p] = values[r - 1 - p]
+        a[p] = (p + 1) * values[r - 1 - p] if scaled else values[r - 1 - p]
     a[MAX_ORDER] = 1
     a[MAX_ORDER + 1] = extra
     return _tuple(a), a[MAX_ORDER], a[MAX_ORDER + 1]
@@ -235,7 +236,7 @@ def _typed_coefficients(values, extra, like):  # pragma: no cover - compiled by 
 def _polyrelu_forward(x, w, bias, out, start, stop):  # pragma: no cover - compiled by numba
     n = x.shape[0]
     r = w.shape[0]
-    c, one, b = _typed_coefficients(w, bias[0], x)  # P(y) = sum_p w_p y**(p-1), lowest first; out = P(y) y + b
+    c, one, b = _typed_coefficients(w, False, bias[0], x)  # P(y) = sum_p w_p y**(p-1), lowest first; out = P(y) y + b
     for k in range(start, stop):  # blocks, as slices: a loop over computed index ranges did not vectorise
         xs, os_ = x[k * BLOCK : min(n, (k + 1) * BLOCK)], out[k * BLOCK : min(n, (k + 1) * BLOCK)]
         for j in range(xs.shape[0]):
@@ -244,10 +245,10 @@ def _polyrelu_forward(x, w, bias, out, start, stop):  # pragma: no cover - compi
 
 
 @_jit
-def _polyrelu_backward(x, g, deriv, dx, sums, start, stop):  # pragma: no cover - compiled by numba
+def _polyrelu_backward(x, g, w, dx, sums, start, stop):  # pragma: no cover - compiled by numba
     n = x.shape[0]
-    r = deriv.shape[0]
-    c, one, _ = _typed_coefficients(deriv, 0.0, x)  # D(y) = sum_p p w_p y**(p-1), lowest power first
+    r = w.shape[0]
+    c, one, _ = _typed_coefficients(w, True, 0.0, x)  # D(y) = sum_p p w_p y**(p-1), lowest power first
     zero = one - one
     for k in range(start, stop):  # blocks
         start, stop = k * BLOCK, min(n, (k + 1) * BLOCK)
@@ -255,7 +256,7 @@ def _polyrelu_backward(x, g, deriv, dx, sums, start, stop):  # pragma: no cover 
         gsum, t1, t2, t3, t4, t5 = _moments(xs, gs, True, one, RELU)  # sum g y**p
         tp = (t1, t2, t3, t4, t5)
         for p in range(r):
-            sums[k, p] = tp[p]
+            sums[k, r - 1 - p] = tp[p]  # highest power first, like the weight
         sums[k, r] = gsum
         for j in range(xs.shape[0]):
             y = _variable(xs[j], one, RELU)
@@ -263,30 +264,96 @@ def _polyrelu_backward(x, g, deriv, dx, sums, start, stop):  # pragma: no cover 
             dxs[j] = d if y > 0 else zero
 
 
-#: (pid, pool) of the worker threads that run row spans next to the calling thread; made on first use.
-_POOL: list[tuple[int, ThreadPoolExecutor]] = []
+class _Worker:
+    """One persistent thread that runs one job at a time: a job slot and two locks (go, done).
+
+    A handoff costs a lock release and a wake-up (~7 us when the worker's core is awake, against ~90 us for a
+    ``ThreadPoolExecutor`` submit + result on the dev VM). Idle, the thread blocks on ``go``: it never spins.
+    ``claim`` (a non-blocking lock) gives the worker to one caller at a time, so calls from several Python
+    threads are safe: a caller that finds every worker taken runs the spans itself.
+    """
+
+    def __init__(self) -> None:
+        self.claim = threading.Lock()
+        self._go, self._done = threading.Lock(), threading.Lock()
+        self._go.acquire()
+        self._done.acquire()
+        self._job: tuple[Callable, tuple] | None = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._loop, name="polyapprox-numba", daemon=True).start()
+
+    def _loop(self) -> None:
+        while True:
+            self._go.acquire()
+            kernel, args = self._job  # type: ignore[misc]
+            try:
+                kernel(*args)
+            except BaseException as exc:  # re-raised in the caller by ``wait``
+                self._error = exc
+            self._done.release()
+
+    def start(self, kernel: Callable, args: tuple) -> None:
+        """Run ``kernel(*args)`` on the worker (the caller holds ``claim``)."""
+        self._job, self._error = (kernel, args), None
+        self._go.release()
+
+    def wait(self) -> None:
+        """Block until the started job is done, release ``claim``; re-raise the job's exception."""
+        self._done.acquire()
+        self._job, error = None, self._error
+        self.claim.release()
+        if error is not None:
+            raise error
 
 
-def _pool() -> ThreadPoolExecutor:
-    """This process's worker pool (idle workers block, they never spin)."""
-    if not _POOL or _POOL[0][0] != os.getpid():
-        _POOL[:] = [(os.getpid(), ThreadPoolExecutor(max_workers=os.cpu_count() or 1))]
-    return _POOL[0][1]
+#: (pid, workers) of this process (threads do not survive fork(): a child makes its own); grown on demand.
+_POOL: list[tuple[int, list[_Worker]]] = []
+_POOL_LOCK = threading.Lock()
+
+
+def _pool(count: int) -> list[_Worker]:
+    """Up to ``count`` of this process's workers, each claimed for the caller (fewer when others hold them)."""
+    with _POOL_LOCK:
+        if not _POOL or _POOL[0][0] != os.getpid():
+            _POOL[:] = [(os.getpid(), [])]
+        workers = _POOL[0][1]
+        while len(workers) < count:
+            workers.append(_Worker())
+    return [w for w in workers if w.claim.acquire(blocking=False)][:count]
 
 
 def _run(kernel: Callable, args: tuple, tasks: int, numel: int) -> None:
     """``kernel(*args, start, stop)`` over ``range(tasks)`` (rows or blocks), one contiguous span per thread.
 
     Threads: torch's intra-op count (1 below ``SERIAL_ELEMS`` elements, like torch's own kernels); the
-    calling thread takes the first span, pool workers the others (the kernels release the GIL).
+    calling thread takes the first span, persistent workers (``_Worker``) the others (the kernels release
+    the GIL); spans whose worker is busy with another caller's job run on the calling thread.
     """
     threads = 1 if numel < SERIAL_ELEMS else max(1, min(torch.get_num_threads(), tasks))
+    if threads == 1:
+        kernel(*args, 0, tasks)
+        return
+    workers = _pool(threads - 1)
+    threads = len(workers) + 1
     bounds = [tasks * k // threads for k in range(threads + 1)]
-    spans = zip(bounds[1:-1], bounds[2:], strict=True)
-    futures = [_pool().submit(kernel, *args, start, stop) for start, stop in spans]
-    kernel(*args, bounds[0], bounds[1])
-    for done in futures:
-        done.result()
+    for worker, start, stop in zip(workers, bounds[1:-1], bounds[2:], strict=True):
+        worker.start(kernel, (*args, start, stop))
+    try:
+        kernel(*args, bounds[0], bounds[1])
+    finally:
+        errors = [_wait(worker) for worker in workers]  # every worker, even if one failed
+    for error in errors:
+        if error is not None:
+            raise error
+
+
+def _wait(worker: _Worker) -> BaseException | None:
+    """``worker.wait()``; the job's exception returned instead of raised."""
+    try:
+        worker.wait()
+    except BaseException as exc:  # re-raised by ``_run`` once every worker is done
+        return exc
+    return None
 
 
 def _blocks(x: torch.Tensor) -> int:
@@ -299,66 +366,71 @@ def _same_dtype(t: torch.Tensor, like: torch.Tensor) -> np.ndarray:
     return t.to(like.dtype).contiguous().numpy()
 
 
+def _flat(t: torch.Tensor) -> np.ndarray:
+    """A contiguous tensor's elements as a 1-D numpy view."""
+    return t.view(-1).numpy()
+
+
+def _cast(t: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """``t`` in ``dtype`` (itself when it already is)."""
+    return t if t.dtype == dtype else t.to(dtype)
+
+
 def polynorm_forward(
     x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float, out_dtype: torch.dtype
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Like ``polynorm.polynorm_forward_torch`` on a contiguous float32/float64 CPU (N, H) matrix, N*H > 0."""
+    """Like ``polynorm.polynorm_forward_torch`` on a contiguous float32/float64 CPU (N, H) matrix, N*H > 0;
+    ``weight``/``bias`` in x's dtype (the kernel forms the coefficients w_p rho_p in float64)."""
     order = weight.shape[0]
     out = torch.empty_like(x2d)
     stats = torch.empty(x2d.shape[0], order + 1, dtype=x2d.dtype)
     view, mask, shift, offset = FLOAT_BITS[x2d.dtype]
     xs = x2d.numpy()
-    w, b = weight.double().numpy(), bias.double().reshape(1).numpy()
+    w, b = _same_dtype(weight, x2d), _same_dtype(bias, x2d).reshape(1)
     args = (xs, xs.view(view), mask, shift, offset, w, b, float(eps), out.numpy(), stats.numpy())
     _run(_polynorm_forward, args, x2d.shape[0], x2d.numel())
-    return out.to(out_dtype), stats
+    return _cast(out, out_dtype), stats
 
 
 def polynorm_backward(
     x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor, stats: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Like ``polynorm.polynorm_backward_torch``: (dx in x's dtype, dw (r,), db (1,)), dw/db in x's dtype."""
+    """Like ``polynorm.polynorm_backward_torch``: (dx in x's dtype, dw (r,), db (1,)), dw/db in x's dtype.
+
+    The kernel writes per row (rho_p T_p, highest power first; sum g) in float64; dw, db are their column
+    sums."""
     order = weight.shape[0]
     dx = torch.empty_like(x2d)
     dots = torch.empty(x2d.shape[0], order + 1, dtype=torch.float64)
-    args = (
-        x2d.numpy(),
-        _same_dtype(g2d, x2d),
-        weight.double().numpy(),
-        _same_dtype(stats, x2d),
-        dx.numpy(),
-        dots.numpy(),
-    )
+    args = (x2d.numpy(), _same_dtype(g2d, x2d), _same_dtype(weight, x2d), _same_dtype(stats, x2d), dx.numpy(),
+            dots.numpy())  # fmt: skip
     _run(_polynorm_backward, args, x2d.shape[0], x2d.numel())
-    dw_by_power = (stats[:, :order].double() * dots[:, :order]).sum(0)
-    return dx, dw_by_power.flip(0).to(x2d.dtype), dots[:, order].sum().reshape(1).to(x2d.dtype)
+    totals = _cast(dots.sum(0), x2d.dtype)
+    return dx, totals[:order], totals[order:]
 
 
 def polyrelu_forward(
     x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, out_dtype: torch.dtype
 ) -> torch.Tensor:
-    """Like ``polyrelu.polyrelu_forward_torch`` on a contiguous float32/float64 CPU matrix."""
+    """Like ``polyrelu.polyrelu_forward_torch`` on a contiguous float32/float64 CPU matrix; ``weight``/``bias``
+    in x's dtype."""
     out = torch.empty_like(x2d)
-    args = (x2d.reshape(-1).numpy(), weight.double().numpy(), bias.double().reshape(1).numpy(), out.reshape(-1).numpy())
+    args = (_flat(x2d), _same_dtype(weight, x2d), _same_dtype(bias, x2d).reshape(1), _flat(out))
     _run(_polyrelu_forward, args, _blocks(x2d), x2d.numel())
-    return out.to(out_dtype)
+    return _cast(out, out_dtype)
 
 
 def polyrelu_backward(
     x2d: torch.Tensor, g2d: torch.Tensor, weight: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Like ``polyrelu.polyrelu_backward_torch``: (dx in x's dtype, dw (r,), db (1,)) in x's dtype."""
+    """Like ``polyrelu.polyrelu_backward_torch``: (dx in x's dtype, dw (r,), db (1,)) in x's dtype.
+
+    The kernel writes per block (sum g y**p, highest power first; sum g) in float64; dw, db are their
+    column sums."""
     order = weight.shape[0]
     dx = torch.empty_like(x2d)
     sums = torch.empty(_blocks(x2d), order + 1, dtype=torch.float64)
-    deriv = weight.double() * torch.arange(order, 0, -1, dtype=torch.float64)  # p w_p, highest first
-    args = (
-        x2d.reshape(-1).numpy(),
-        _same_dtype(g2d, x2d).reshape(-1),
-        deriv.numpy(),
-        dx.reshape(-1).numpy(),
-        sums.numpy(),
-    )
+    args = (_flat(x2d), _same_dtype(g2d, x2d).reshape(-1), _same_dtype(weight, x2d), _flat(dx), sums.numpy())
     _run(_polyrelu_backward, args, _blocks(x2d), x2d.numel())
-    totals = sums.sum(0).to(x2d.dtype)
-    return dx, totals[:order].flip(0), totals[order:]
+    totals = _cast(sums.sum(0), x2d.dtype)
+    return dx, totals[:order], totals[order:]

@@ -107,9 +107,10 @@ def test_numba_thread_count_follows_torch(numba_kernels, monkeypatch):
     seen = []
     real = numba_kernels._pool
 
-    def pool():
-        seen.append(1)
-        return real()
+    def pool(count):
+        workers = real(count)
+        seen.append(len(workers))
+        return workers
 
     monkeypatch.setattr(numba_kernels, "_pool", pool)
     x = torch.randn(64, 1024)
@@ -119,7 +120,37 @@ def test_numba_thread_count_follows_torch(numba_kernels, monkeypatch):
     assert seen == []  # one thread: no worker used
     monkeypatch.setattr(torch, "get_num_threads", lambda: 3)
     assert torch.equal(polynorm(x, weight, bias), single)  # rows are independent: same bits
-    assert len(seen) == 2  # two spans go to workers, the calling thread takes the first
+    assert seen == [2]  # two spans go to workers, the calling thread takes the first
+
+
+def test_numba_worker_errors_reach_the_caller(numba_kernels, monkeypatch):
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
+    spans = []
+
+    def kernel(start, stop):
+        spans.append((start, stop))
+        if start > 0:
+            raise ValueError(f"span {start}")
+
+    with pytest.raises(ValueError, match="span"):
+        numba_kernels._run(kernel, (), 4, 10**9)
+    assert len(spans) >= 2
+    done = []
+    numba_kernels._run(lambda start, stop: done.append((start, stop)), (), 4, 10**9)  # workers free again
+    assert sorted(done)[0][0] == 0 and sorted(done)[-1][1] == 4
+
+
+def test_numba_calls_from_several_threads(numba_kernels, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
+    weight, bias = torch.rand(3), torch.rand(1)
+    inputs = [torch.randn(64, 1024, generator=torch.Generator().manual_seed(k)) for k in range(8)]
+    expected = [polynorm(x, weight, bias) for x in inputs]
+    with ThreadPoolExecutor(4) as pool:  # callers compete for the worker; the losers run their spans alone
+        for _ in range(5):
+            got = list(pool.map(lambda x: polynorm(x, weight, bias), inputs))
+            assert all(torch.equal(a, b) for a, b in zip(got, expected, strict=True))
 
 
 def test_fused_switch_and_missing_numba_use_the_torch_path(numba_kernels, monkeypatch):
