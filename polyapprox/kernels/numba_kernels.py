@@ -114,11 +114,13 @@ def _variable(v, scale, kind):  # pragma: no cover - compiled by numba
 
 
 @_inline
-def _moments(x, g, weighted, scale, kind):  # pragma: no cover - compiled by numba
-    """(sum t, sum t b, ..., sum t b**5) over a 1-D slice, b = _variable(x_j), t = g_j (or 1).
+def _moments(x, g, weighted, scale, kind, high):  # pragma: no cover - compiled by numba
+    """(sum t, sum t b, ..., sum t b**5) over a 1-D slice, b = _variable(x_j), t = g_j (or 1); the sums of
+    b**4 and b**5 only when ``high`` (a constant at every call site, so each inlined copy's loop has only the
+    products it needs: orders <= 3 skip two of the five), else 0.
 
     Products in x's dtype; sums over runs of RUN consecutive elements in x's dtype (vectorised), the run
-    sums added in float64. Sums up to MAX_ORDER whatever the order (extra powers are discarded)."""
+    sums added in float64."""
     s0 = s1 = s2 = s3 = s4 = s5 = 0.0
     one = scale / scale  # a 1 of x's dtype (scale: 1 for ReLU, else 1/m, a power of two)
     n = x.shape[0]
@@ -136,10 +138,11 @@ def _moments(x, g, weighted, scale, kind):  # pragma: no cover - compiled by num
             f2 += t
             t *= b
             f3 += t
-            t *= b
-            f4 += t
-            t *= b
-            f5 += t
+            if high:
+                t *= b
+                f4 += t
+                t *= b
+                f5 += t
         s0 += f0
         s1 += f1
         s2 += f2
@@ -147,6 +150,14 @@ def _moments(x, g, weighted, scale, kind):  # pragma: no cover - compiled by num
         s4 += f4
         s5 += f5
     return s0, s1, s2, s3, s4, s5
+
+
+@_inline
+def _moments_of_order(x, g, weighted, scale, kind, r):  # pragma: no cover - compiled by numba
+    """``_moments`` with the b**4, b**5 sums only for orders r > 3 (the branch is per slice, not per element)."""
+    if r > 3:
+        return _moments(x, g, weighted, scale, kind, True)
+    return _moments(x, g, weighted, scale, kind, False)
 
 
 @_inline
@@ -174,7 +185,7 @@ def _polynorm_forward(x, bits, mask, shift, offset, w, bias, eps, out, stats, st
         inv_m = _inverse_scale(bits[i], mask, shift, offset)
         typed[MAX_ORDER + 1] = inv_m  # a power of two: exact in x's dtype (subnormal at worst)
         scale = typed[MAX_ORDER + 1]
-        _, s1, s2, s3, s4, s5 = _moments(x[i], x[i], False, scale, SQUARED)  # sum u**(2p), u = x / m
+        _, s1, s2, s3, s4, s5 = _moments_of_order(x[i], x[i], False, scale, SQUARED, r)  # sum u**(2p), u = x / m
         sums = (s1, s2, s3, s4, s5)
         floor = eps
         for p in range(r):
@@ -202,7 +213,7 @@ def _polynorm_backward(x, g, w, stats, dx, dots, start, stop):  # pragma: no cov
         inv_m = np.float64(stats[i, r])
         q[MAX_ORDER] = inv_m
         scale = q[MAX_ORDER]
-        gsum, t1, t2, t3, t4, t5 = _moments(x[i], g[i], True, scale, SCALED)  # T_p = <g, u**p>
+        gsum, t1, t2, t3, t4, t5 = _moments_of_order(x[i], g[i], True, scale, SCALED, r)  # T_p = <g, u**p>
         tp = (t1, t2, t3, t4, t5)
         for p in range(r):
             rho = np.float64(stats[i, p])
@@ -253,7 +264,7 @@ def _polyrelu_backward(x, g, w, dx, sums, start, stop):  # pragma: no cover - co
     for k in range(start, stop):  # blocks
         start, stop = k * BLOCK, min(n, (k + 1) * BLOCK)
         xs, gs, dxs = x[start:stop], g[start:stop], dx[start:stop]  # slices (see _polyrelu_forward)
-        gsum, t1, t2, t3, t4, t5 = _moments(xs, gs, True, one, RELU)  # sum g y**p
+        gsum, t1, t2, t3, t4, t5 = _moments_of_order(xs, gs, True, one, RELU, r)  # sum g y**p
         tp = (t1, t2, t3, t4, t5)
         for p in range(r):
             sums[k, r - 1 - p] = tp[p]  # highest power first, like the weight
