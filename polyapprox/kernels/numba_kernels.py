@@ -35,7 +35,7 @@ Design, per direction one pass over memory:
   taking one and a pool of blocking worker threads the others, as many as ``torch.get_num_threads()``.
   Not numba's ``parallel=True``: its OpenMP pool (the system libgomp, not torch's copy) spin-waits after
   each region and, on 2 cores, took the CPU from torch's own pool: PolyNorm fwd+bwd went from 1.3x to
-  2.4x GELU. Inputs under ``SERIAL_ELEMS`` elements run on the calling thread only.
+  2.4x GELU. Inputs of at most ``SERIAL_ELEMS`` elements run on the calling thread only.
 """
 
 from __future__ import annotations
@@ -49,15 +49,20 @@ import numpy as np
 import torch
 from numba import njit
 
-from polyapprox.kernels._common import NUMBA_MAX_ORDER
+from polyapprox.kernels._common import CPU_SMALL_ELEMS, NUMBA_MAX_ORDER
 
 #: Highest order the kernels evaluate (``_common.NUMBA_MAX_ORDER``; higher orders take the torch path).
 #: Fixed so that the per-element loops have constant-length inner loops LLVM unrolls and vectorises.
 MAX_ORDER = NUMBA_MAX_ORDER
 
-#: Inputs with fewer elements run on the calling thread: ATen's GRAIN_SIZE, below which torch's own
-#: elementwise kernels do not start a parallel region either (waking the pool costs more than it saves).
-SERIAL_ELEMS = 32768
+#: Inputs with at most this many elements run on the calling thread (the torch path's ``CPU_SMALL_ELEMS``).
+#: Why not ATen's GRAIN_SIZE (32768): torch's OpenMP worker spin-waits after each of torch's parallel regions
+#: and holds the second core, so a worker of ours woken next to it time-shares a core instead of adding one,
+#: and waking a halted vCPU costs ~40 us. Measured (2-core VM, fp32 order 3, fwd+bwd, same-run medians):
+#: (1536, 176): PolyReLU 0.70-0.77 ms with two threads, 0.62-0.67 ms with one; PolyNorm 0.96-1.26 / 0.87-0.97;
+#: (1024, 1024): PolyReLU 1.9-2.6 / 1.8-1.85 ms, PolyNorm 2.8-4.2 / 2.0-2.5 ms; at (2048, 2048) two threads
+#: win for PolyNorm (9.1 / 11.3 ms) and lose for PolyReLU (9.1 / 7.8 ms).
+SERIAL_ELEMS = CPU_SMALL_ELEMS
 
 #: PolyReLU block length (elements of the flattened input per parallel task).
 BLOCK = 16384
@@ -336,11 +341,11 @@ def _pool(count: int) -> list[_Worker]:
 def _run(kernel: Callable, args: tuple, tasks: int, numel: int) -> None:
     """``kernel(*args, start, stop)`` over ``range(tasks)`` (rows or blocks), one contiguous span per thread.
 
-    Threads: torch's intra-op count (1 below ``SERIAL_ELEMS`` elements, like torch's own kernels); the
+    Threads: torch's intra-op count (1 up to ``SERIAL_ELEMS`` elements); the
     calling thread takes the first span, persistent workers (``_Worker``) the others (the kernels release
     the GIL); spans whose worker is busy with another caller's job run on the calling thread.
     """
-    threads = 1 if numel < SERIAL_ELEMS else max(1, min(torch.get_num_threads(), tasks))
+    threads = 1 if numel <= SERIAL_ELEMS else max(1, min(torch.get_num_threads(), tasks))
     if threads == 1:
         kernel(*args, 0, tasks)
         return

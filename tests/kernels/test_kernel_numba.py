@@ -19,7 +19,8 @@ from polyapprox.nn import polynorm_reference, polyrelu_reference
 
 KERNELS = {"polynorm": (polynorm, polynorm_reference), "polyrelu": (polyrelu, polyrelu_reference)}
 NAMES = {"polynorm": ("polynorm_forward", "polynorm_backward"), "polyrelu": ("polyrelu_forward", "polyrelu_backward")}
-#: Odd widths, a single column, several PolyReLU blocks (> 16384 elements) and the threaded path (> 32768).
+#: Odd widths, a single column, several PolyReLU blocks (> 16384 elements) and the threaded path
+#: (> 32767 elements: the fixture lowers SERIAL_ELEMS).
 SHAPES = [(1, 1), (3, 7), (5, 129), (2, 3, 33), (9, 4099)]
 
 
@@ -34,6 +35,7 @@ def numba_kernels(monkeypatch):
 
     monkeypatch.setenv(common.KERNELS_ENV, "numba")
     monkeypatch.setattr(common, "_BROKEN", {})
+    monkeypatch.setattr(module, "SERIAL_ELEMS", 32767)  # small test inputs take the threaded path too
     calls: list[str] = []
     for names in NAMES.values():
         for name in names:
