@@ -332,11 +332,6 @@ def _flat(t: torch.Tensor) -> np.ndarray:
     return t.view(-1).numpy()
 
 
-def _cast(t: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """``t`` in ``dtype`` (itself when it already is)."""
-    return t if t.dtype == dtype else t.to(dtype)
-
-
 def polynorm_forward(
     x2d: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float, out_dtype: torch.dtype
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -350,7 +345,7 @@ def polynorm_forward(
     w, b = _same_dtype(weight, x2d), _same_dtype(bias, x2d).reshape(1)
     args = (xs, xs.view(view), mask, shift, offset, w, b, float(eps), out.numpy(), stats.numpy())
     _run(_polynorm_forward, args, x2d.shape[0], x2d.numel())
-    return _cast(out, out_dtype), stats
+    return out.to(out_dtype), stats
 
 
 def polynorm_backward(
@@ -366,7 +361,7 @@ def polynorm_backward(
     args = (x2d.numpy(), _same_dtype(g2d, x2d), _same_dtype(weight, x2d), _same_dtype(stats, x2d), dx.numpy(),
             dots.numpy())  # fmt: skip
     _run(_polynorm_backward, args, x2d.shape[0], x2d.numel())
-    totals = _cast(dots.sum(0), x2d.dtype)
+    totals = dots.sum(0).to(x2d.dtype)
     return dx, totals[:order], totals[order:]
 
 
@@ -378,7 +373,7 @@ def polyrelu_forward(
     out = torch.empty_like(x2d)
     args = (_flat(x2d), _same_dtype(weight, x2d), _same_dtype(bias, x2d).reshape(1), _flat(out))
     _run(_polyrelu_forward, args, _blocks(x2d), x2d.numel())
-    return _cast(out, out_dtype)
+    return out.to(out_dtype)
 
 
 def polyrelu_backward(
@@ -393,5 +388,5 @@ def polyrelu_backward(
     sums = torch.empty(_blocks(x2d), order + 1, dtype=torch.float64)
     args = (_flat(x2d), _same_dtype(g2d, x2d).reshape(-1), _same_dtype(weight, x2d), _flat(dx), sums.numpy())
     _run(_polyrelu_backward, args, _blocks(x2d), x2d.numel())
-    totals = _cast(sums.sum(0), x2d.dtype)
+    totals = sums.sum(0).to(x2d.dtype)
     return dx, totals[:order], totals[order:]
