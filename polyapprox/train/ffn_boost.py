@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from polyapprox.train.ffn import Dataset, numpy_callable
+from polyapprox.train.varpro import split_model
 
 
 def residual_data(model: nn.Module, data: Dataset) -> tuple[Dataset, float]:
@@ -33,7 +34,7 @@ def residual_data(model: nn.Module, data: Dataset) -> tuple[Dataset, float]:
 
 def rescale_head_(model: nn.Module, s: float) -> nn.Module:
     """Multiply the last ``Linear`` (weights and bias) by ``s``: the net fitted to ``r / s`` then fits ``r``."""
-    head = [m for m in model.modules() if isinstance(m, nn.Linear)][-1]
+    head = split_model(model)[1]
     with torch.no_grad():
         head.weight.mul_(s)
         head.bias.mul_(s)

@@ -41,6 +41,7 @@ from polyapprox.train.varpro import (
     flatten,
     jacobian_bytes,
     lm_solve,
+    output_jacobian,
     projected_jacobian,
     ridge_scale,
     split_model,
@@ -111,16 +112,9 @@ class BatchLM:
 
     def jacobian(self, theta: torch.Tensor, proj: BatchProjection, idx: torch.Tensor) -> torch.Tensor:
         """Kaufman Jacobians (len(idx), P + m, n) of the seeds ``idx``."""
-        features, like = self.features, self.like
-
-        def one(t: torch.Tensor, c: torch.Tensor, xi: torch.Tensor) -> torch.Tensor:
-            return (feature_matrix(features, unflatten(t, like), xi[None]) @ c)[0]
-
-        per_seed = torch.func.vmap(torch.func.vmap(torch.func.grad(one), in_dims=(None, None, 0)))
-        x = self.x[idx]
-        jc = torch.cat([per_seed(theta, proj.c, x[:, s:s + self.chunk]) for s in range(0, x.shape[1], self.chunk)],
-                       dim=1)
-        return projected_jacobian(jc, proj.q)
+        per_seed = torch.func.vmap(
+            lambda t, c, x: output_jacobian(self.features, self.like, t, c, x, self.chunk))
+        return projected_jacobian(per_seed(theta, proj.c, self.x[idx]), proj.q)
 
 
 @dataclass
@@ -178,15 +172,14 @@ def lm_solve_batch(blm: BatchLM, theta: torch.Tensor, steps: int, tol: float = 0
         need_jac[good] = True
         st.mu[good] = st.mu[good] * torch.clamp(1 - (2 * rho[acc] - 1) ** 3, min=1 / 3)
         st.nu[good] = 2.0
-        losses = proj.losses
-        for k in good.tolist():
-            history[k].append(float(losses[k]))
-            if history[k][-1] <= tol:
-                active[k] = False
+        vals = proj.losses[good]  # one host transfer per iteration, not one per accepted seed
+        for k, v in zip(good.tolist(), vals.tolist(), strict=True):
+            history[k].append(v)
+        active[good[vals <= tol]] = False
         st.reject(bad)
         active[bad[st.mu[bad] > 1e16]] = False
         if progress and good.numel():
-            progress("lm", it, steps, float(losses[good].max()))
+            progress("lm", it, steps, max(history[k][-1] for k in good.tolist()))
     return theta, history, done
 
 
