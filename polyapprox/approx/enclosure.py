@@ -150,10 +150,10 @@ class _Bounder:
         """(lower at the centre, upper on the box, centre) for the box [lo, hi] of ``piece``."""
         self.form = None
         c = tuple((a + b) / 2 for a, b in zip(lo, hi, strict=True))
-        r = [float(arb_of((b - a) / 2).upper()) for a, b in zip(lo, hi, strict=True)]
         cb = [arb_of(v) for v in c]
         if self.d >= 2 and piece.degree is not None and self.domain is not None:
             return self._centred(piece, cb, lo, hi, c)
+        r = [float(arb_of((b - a) / 2).upper()) for a, b in zip(lo, hi, strict=True)]
         balls = [_ball(a, b) for a, b in zip(lo, hi, strict=True)]
         if not piece.smooth:
             try:

@@ -185,11 +185,6 @@ def float_flag(field: str, low: float, high: float, above: bool = True) -> Calla
     return flag(lambda text: float(parse_number(text, field, Fraction(low), Fraction(high), above)), field)
 
 
-def seed_flag() -> Callable[[str], int]:
-    """argparse ``type`` of one seed: an integer in [0, 2**32 - 1]."""
-    return int_flag("seed", 0, SEED_MAX)
-
-
 def parse_seeds(value: str, one: bool = False) -> tuple[int, ...]:
     """'0,1,2' -> (0, 1, 2): distinct integers in [0, 2**32 - 1], at most the limit ``seeds`` of them (exactly
     one when ``one``: a verb that runs once); ConfigError naming the flag otherwise."""

@@ -255,8 +255,9 @@ def _prove(run: _Run, dom: list[tuple[Fraction, Fraction]] | None, max_regions: 
     if difference_is_zero(net, exprs, syms):
         return run.cert("proved", "algebraic",
                         detail="difference is 0 over Q[x, |affine forms|] in exact arithmetic (all of R^d)")
-    cells = cells_1d(net, exprs, syms[0], dom[0] if dom else None, max_regions) if len(syms) == 1 else None
-    if cells is not None and method == "auto":
+    one_d = method == "auto" and len(syms) == 1  # the exact 1-D cell proof (only "auto" may use it)
+    cells = cells_1d(net, exprs, syms[0], dom[0] if dom else None, max_regions) if one_d else None
+    if cells is not None:
         return run.cert("proved", "regionwise-1d", regions=cells,
                         detail=f"{cells} cells, difference 0 on each in exact rational arithmetic")
     diffs: list[sympy.Expr] = []

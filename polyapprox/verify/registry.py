@@ -42,6 +42,8 @@ CHECK_MODULES: dict[str, tuple[str, ...]] = {
     "polyapprox.verify.polynorm": ("polynorm",),
     "polyapprox.verify.paper": ("paper",),
 }
+#: report position of each check module (``_report_order``)
+_ORDER = {module: i for i, module in enumerate(CHECK_MODULES)}
 
 
 def family_matches(family: str, prefix: str | None) -> bool:
@@ -109,8 +111,7 @@ def load_checks(prefix: str | None = None) -> dict[str, Check]:
 def _report_order(check: Check) -> int:
     """Position of the check's module in ``CHECK_MODULES`` (others last): the report order whatever was
     imported first."""
-    order = list(CHECK_MODULES)
-    return order.index(check.module) if check.module in CHECK_MODULES else len(order)
+    return _ORDER.get(check.module, len(_ORDER))
 
 
 def select(ids: Iterable[str] | None = None, prefix: str | None = None) -> list[Check]:
