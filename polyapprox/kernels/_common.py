@@ -184,37 +184,55 @@ def run_backend(backend: str, launch: Callable[[], Any], fallback: Callable[[], 
     try:
         return launch()
     except Exception as exc:  # any import, compile or launch failure means "do not use this back end"
-        if backend_choice() == backend:
-            raise
-        if backend in _BROKEN:  # already reported
-            return fallback()
+        return _launch_failed(backend, exc, fallback)
+
+
+def _launch_failed(backend: str, exc: Exception, fallback: Callable[[], Any]) -> Any:
+    """After ``backend`` raised ``exc``: re-raise when it was asked for by name, else warn once (first
+    failure), mark it broken for the process and return ``fallback()``."""
+    if backend_choice() == backend:
+        raise exc
+    if backend not in _BROKEN:
         _BROKEN[backend] = f"{type(exc).__name__}: {exc}"[:200]
         warnings.warn(
             f"polyapprox: {_LABELS[backend]} kernel failed ({_BROKEN[backend]}); using the torch path from now "
             f"on (set {KERNELS_ENV}=fused to silence this)",
             RuntimeWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-        return fallback()
+    return fallback()
 
 
 def dispatch(x2d: torch.Tensor, order: int, name: str, args: tuple, torch_path: Callable[..., Any]) -> Any:
     """``name(*args)`` from ``triton_kernels`` or ``numba_kernels`` when that back end is chosen for ``x2d``
     and ``order`` (``use_triton``, ``use_numba``), else ``torch_path(*args)``; a failing back end falls back
-    (``run_backend``)."""
+    (``run_backend``). Written out flat: it runs twice per forward+backward, and at LM-tiny sizes every
+    microsecond of Python shows in the ratio to GELU."""
     choice = backend_choice()  # read once per call (the environment lookup is a measurable part of a small call)
-    for backend, chosen in (("triton", use_triton(x2d, choice)), ("numba", use_numba(x2d, order, choice))):
-        if chosen:
-            return run_backend(backend, functools.partial(_launch, backend, name, args), lambda: torch_path(*args))
-    return torch_path(*args)
+    if use_triton(x2d, choice):
+        backend = "triton"
+    elif use_numba(x2d, order, choice):
+        backend = "numba"
+    else:
+        return torch_path(*args)
+    try:
+        return getattr(_backend_module(backend), name)(*args)
+    except Exception as exc:  # any import, compile or launch failure: see run_backend
+        return _launch_failed(backend, exc, lambda: torch_path(*args))
 
 
-def _launch(backend: str, name: str, args: tuple) -> Any:
-    """Import ``polyapprox.kernels.<backend>_kernels`` and call its ``name(*args)``."""
-    module = importlib.import_module(f"polyapprox.kernels.{backend}_kernels")
+#: Imported back-end modules by name (``_backend_module``).
+_MODULES: dict[str, Any] = {}
+
+
+def _backend_module(backend: str) -> Any:
+    """``polyapprox.kernels.<backend>_kernels``, imported on first use."""
+    module = _MODULES.get(backend)
+    if module is None:
+        module = _MODULES[backend] = importlib.import_module(f"polyapprox.kernels.{backend}_kernels")
     if backend == "numba" and not _NUMBA_PID:
         _NUMBA_PID.append(os.getpid())
-    return getattr(module, name)(*args)
+    return module
 
 
 def on_device(x: torch.Tensor) -> contextlib.AbstractContextManager:

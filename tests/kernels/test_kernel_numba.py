@@ -7,6 +7,7 @@ disk cache); ``pytest --durations`` shows how long that took.
 """
 
 import os
+import sys
 import warnings
 import zlib
 
@@ -105,40 +106,63 @@ def test_numba_gradcheck_float64(numba_kernels, name, order):
     assert numba_kernels.calls
 
 
-def test_numba_thread_count_follows_torch(numba_kernels, monkeypatch):
-    seen = []
-    real = numba_kernels._pool
+def _count_calls(monkeypatch, module, name):
+    """Record the calls of ``module.name`` (then call the real one)."""
+    real, seen = getattr(module, name), []
+    monkeypatch.setattr(module, name, lambda *a: seen.append(a) or real(*a))
+    return seen
 
-    def pool():
-        seen.append(1)
-        return real()
 
-    monkeypatch.setattr(numba_kernels, "_pool", pool)
-    x = torch.randn(64, 1024)
-    weight, bias = torch.rand(3), torch.rand(1)
+@pytest.mark.parametrize("name", sorted(KERNELS))
+def test_numba_threads_follow_torch_and_give_the_same_bits(numba_kernels, monkeypatch, name):
+    from polyapprox.kernels import omp_team
+
+    kernel, _ = KERNELS[name]
+    x, weight, bias, grad = _data((70, 1030), 3, torch.float32, seed=5)  # > TEAM_ELEMS elements
+
+    def run():
+        xg = x.clone().requires_grad_(True)
+        out = kernel(xg, weight, bias)
+        out.backward(grad)
+        return out, xg.grad
+
     monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
-    single = polynorm(x, weight, bias)
-    assert seen == []  # one thread: no worker used
+    team_calls = _count_calls(monkeypatch, omp_team, "run_on_team")
+    single = run()
+    assert team_calls == []  # one thread: the calling thread alone
     monkeypatch.setattr(torch, "get_num_threads", lambda: 3)
-    assert torch.equal(polynorm(x, weight, bias), single)  # rows are independent: same bits
-    assert len(seen) == 2  # two spans go to workers, the calling thread takes the first
+    if omp_team.team() is not None:
+        assert all(torch.equal(a, b) for a, b in zip(run(), single, strict=True))  # spans are independent
+        assert [call[2] for call in team_calls] == [3, 3]  # forward and backward on torch's team of 3
+    monkeypatch.setattr(omp_team, "team", lambda: None)  # no team (macOS, Windows): our own pool
+    pool_calls = _count_calls(monkeypatch, numba_kernels, "_pool")
+    assert all(torch.equal(a, b) for a, b in zip(run(), single, strict=True))
+    assert len(pool_calls) == 4  # two workers next to the calling thread, forward and backward
 
 
-def test_numba_worker_errors_reach_the_caller(numba_kernels, monkeypatch):
+def test_omp_team_is_torchs_libgomp(monkeypatch):
+    from pathlib import Path
+
+    from polyapprox.kernels import omp_team
+
+    home = Path(torch.__file__).resolve().parent
+    lines = [f"7f00-7f01 r-xp 0 08:01 1 {home}/lib/libgomp.so.1", "7f02-7f03 r-xp 0 08:01 2 /usr/lib/libgomp.so.1.0.0"]
+    assert omp_team.libgomp_in("\n".join(lines)) == home / "lib/libgomp.so.1"  # torch's, not numba's
+    assert omp_team.libgomp_in(lines[1]) == Path("/usr/lib/libgomp.so.1.0.0")  # the only one
+    assert omp_team.libgomp_in("7f00-7f01 r-xp 0 08:01 1 /usr/lib/libc.so.6") is None
+    if sys.platform == "linux" and "OpenMP" in torch.__config__.parallel_info():
+        assert omp_team.team() is not None  # CI's torch: the team must be found
+    monkeypatch.setattr(omp_team, "team", lambda: None)
+    with pytest.raises(RuntimeError, match="OpenMP team"):
+        omp_team.run_on_team(0, 0, 2)
+
+
+@pytest.mark.parametrize("name", sorted(KERNELS))
+def test_numba_fewer_tasks_than_spans(numba_kernels, monkeypatch, name):
     monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
-    spans = []
-
-    def kernel(start, stop):
-        spans.append((start, stop))
-        if start > 0:
-            raise ValueError(f"span {start}")
-
-    with pytest.raises(ValueError, match="span"):
-        numba_kernels._run(kernel, (), 4, 10**9)
-    assert len(spans) >= 2
-    done = []
-    numba_kernels._run(lambda start, stop: done.append((start, stop)), (), 4, 10**9)  # the pool still works
-    assert sorted(done)[0][0] == 0 and sorted(done)[-1][1] == 4
+    for shape in [(3, 20000), (1, 40000), (2, 16385)]:  # 3, 1, 2 rows; 4, 3, 3 PolyReLU blocks
+        x, weight, bias, grad = _data(shape, 2, torch.float64, seed=shape[0])
+        _check(name, x, weight, bias, grad)
 
 
 def test_numba_calls_from_several_threads(numba_kernels, monkeypatch):
