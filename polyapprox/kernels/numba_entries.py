@@ -1,4 +1,4 @@
-"""C entry points (numba ``cfunc``s) that run the ``numba_kernels`` kernels on torch's OpenMP team (``omp_team``).
+"""C entry points (numba ``cfunc``s) that run the ``numba_loops`` kernels on torch's OpenMP team (``omp_team``).
 
 Each entry is ``void entry(int64_t *meta)``: every thread of the team calls it with the same ``meta`` and
 claims spans of rows (PolyNorm) or blocks (PolyReLU) with an atomic counter until none is left, so a worker
@@ -18,7 +18,7 @@ from llvmlite import ir
 from numba import carray, cfunc, njit, types
 from numba.extending import intrinsic
 
-from polyapprox.kernels.numba_kernels import (
+from polyapprox.kernels.numba_loops import (
     _polynorm_backward,
     _polynorm_forward,
     _polyrelu_backward,
