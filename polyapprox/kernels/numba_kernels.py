@@ -13,17 +13,19 @@ A numba that is installed but fails gives one warning and the torch path (``_com
 
 Measured (dev VM, 2 cores, idle; float32 PolyNorm + PolyReLU forward and backward on (1536, 176), from the
 import of ``polyapprox.kernels`` to the last gradient): first process on a machine 12.4 s (compiling the
-kernels and their C entry points, ``numba_entries``, for float32 and float64), later processes 0.52 s
+kernels and their C entry points for float32 and float64), later processes 0.52 s
 (loading them from the cache, ``import numba`` included).
 
 Design, per direction one pass over memory:
 
-* PolyNorm forward, per row (in cache between its loops): max |x| as an integer max over the sign-masked
-  bits (the power-of-two scale m of ``polynorm.py``: overflow-free), the sums of u**(2p), u = x / m, then
-  y = sum_p w_p rho_p u**p + b by Horner. Backward, per row: T_p = <g, u**p> and sum g, then
-  dx = g A(u) - u Q(u**2) (``polynorm.py``). PolyReLU: elementwise over blocks of the flattened input;
-  its backward also sums g y**p and g per block.
-* The loops are in ``numba_loops``, their C entry points in ``numba_entries``. Statistics have the torch
+* PolyNorm forward, per row (in cache between its loops): the sums of x**(2p), then
+  y = sum_p w_p rho_p u**p + b by Horner, u = x / m with m = 1. Only a row whose sums overflow (or hold a
+  NaN) also takes max |x| as an integer max over the sign-masked bits (the power-of-two scale m of
+  ``polynorm.py``: overflow-free) and the sums of u**(2p) again. Where both are finite, m = 1 and m = 2**e
+  give the same bits (a power-of-two scale changes no rounding short of subnormals); the first saves a pass.
+  Backward, per row: T_p = <g, u**p> and sum g, then dx = g A(u) - u Q(u**2) (``polynorm.py``).
+  PolyReLU: elementwise over blocks of the flattened input; its backward also sums g y**p and g per block.
+* The loops and their C entry points are in ``numba_loops``. Statistics have the torch
   path's layout (rho_1..rho_r, 1/m), so either backward accepts either forward.
 * Elementwise arithmetic in x's dtype (float32 for float32 input: the torch path's compute dtype, and 2-3x
   faster than converting every element to float64); sums accumulate runs of ``RUN`` elements in x's dtype
@@ -35,7 +37,7 @@ Design, per direction one pass over memory:
   nnan/ninf/contract/afn, so NaN, inf and the rounding of each product keep their IEEE meaning.
 * Threads: the kernels are serial and run on spans of rows (PolyNorm) or blocks (PolyReLU). Above
   ``TEAM_ELEMS`` elements (ATen's GRAIN_SIZE) they run on torch's own OpenMP team (``omp_team``), through C
-  entry points that claim spans dynamically (``numba_entries``), as many threads as
+  entry points that claim spans dynamically (``numba_loops``), as many threads as
   ``torch.get_num_threads()``. Not numba's ``parallel=True``: its OpenMP pool (the system libgomp, not
   torch's copy) spin-waits after each region next to torch's spinning workers; on 2 cores PolyNorm fwd+bwd
   went from 1.3x to 2.4x GELU. Not a Python thread pool either, where torch's team is unavailable: a thread of
@@ -69,7 +71,7 @@ TEAM_ELEMS = 32768
 #: (1024, 1024): PolyReLU 1.9-2.6 / 1.8-1.85 ms, PolyNorm 2.8-4.2 / 2.0-2.5 ms.
 SERIAL_ELEMS = CPU_SMALL_ELEMS
 
-#: Spans per thread, claimed dynamically (``numba_entries``): a thread that starts late takes fewer.
+#: Spans per thread, claimed dynamically (``numba_loops``): a thread that starts late takes fewer.
 SPANS_PER_THREAD = 4
 
 #: (pid, pool) of our own worker threads, for when torch's team is not available; made on first use.
@@ -85,7 +87,7 @@ def _pool() -> ThreadPoolExecutor:
 
 def _launch(entry: str, arrays: tuple[torch.Tensor, ...], tasks: int, shape: tuple[int, int], order: int,
             eps: float = 0.0) -> None:  # fmt: skip
-    """Run kernel ``entry`` of ``numba_entries`` over ``range(tasks)`` (rows or blocks) on contiguous
+    """Run the C entry ``entry`` of ``numba_loops`` over ``range(tasks)`` (rows or blocks) on contiguous
     ``arrays`` (its arrays, in its argument order, passed by address with ``shape`` = (rows, cols), ``order``
     and ``eps``; no numpy conversions, whose cost showed at LM-tiny sizes).
 
@@ -93,7 +95,7 @@ def _launch(entry: str, arrays: tuple[torch.Tensor, ...], tasks: int, shape: tup
     is available, else (above SERIAL_ELEMS) on the calling thread and ``_pool`` workers. Every thread claims
     spans until none is left and the call returns when all have finished.
     """
-    from polyapprox.kernels import numba_entries as entries
+    from polyapprox.kernels import numba_loops as entries
 
     numel = shape[0] * shape[1]
     threads = 1 if numel <= TEAM_ELEMS else min(torch.get_num_threads(), tasks)

@@ -1,16 +1,30 @@
-"""The numba loops of the PolyNorm / PolyReLU CPU kernels: serial, one span of rows or blocks per call.
+"""The numba loops of the PolyNorm / PolyReLU CPU kernels, and their C entry points.
 
-Design, numerics and measurements: ``numba_kernels`` (which launches them, through the C entry points of
-``numba_entries``). Every function here is compiled by numba (``cache=True``).
+Loops: serial, one span of rows (PolyNorm) or blocks (PolyReLU) per call. Design, numerics and measurements:
+``numba_kernels``, which launches them.
+
+C entry points (numba ``cfunc``s, at the end) run the loops on torch's OpenMP team (``omp_team``) or on one
+thread. Each entry is ``void entry(int64_t *meta)``: every thread of the team calls it with the same ``meta``
+and claims spans with an atomic counter until none is left, so a worker that wakes late finds the work done
+instead of holding up the others (dynamic scheduling). ``meta`` holds the arrays' addresses and shapes (the
+slots below); the caller keeps the arrays alive until every thread has returned.
+
+Loops and entries share this file on purpose: numba's disk cache (``cache=True``) is keyed by the source
+file of each compiled function, and an entry inlines the loops it calls, so an entry in another file would
+keep a stale copy of a loop edited here.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import math
 
 import numpy as np
 import torch
-from numba import njit
+from llvmlite import ir
+from numba import carray, cfunc, njit, types
+from numba.extending import intrinsic
 
 from polyapprox.kernels._common import NUMBA_MAX_ORDER
 
@@ -141,10 +155,18 @@ def _polynorm_forward(x, bits, mask, shift, offset, w, bias, eps, out, stats, st
     typed[MAX_ORDER] = bias[0]
     b = typed[MAX_ORDER]
     for i in range(start, stop):
-        inv_m = _inverse_scale(bits[i], mask, shift, offset)
-        typed[MAX_ORDER + 1] = inv_m  # a power of two: exact in x's dtype (subnormal at worst)
+        # First m = 1 (u = x): where no x**(2p) and no run sum overflows (every row of ordinary size) this gives
+        # the bits m = 2**e gives, since scaling by a power of two changes no rounding short of subnormals, and
+        # it saves the pass for max |x|. A row whose sums are not finite (an overflow, or a NaN) is redone with m.
+        inv_m = 1.0
+        typed[MAX_ORDER + 1] = inv_m
         scale = typed[MAX_ORDER + 1]
-        _, s1, s2, s3, s4, s5 = _moments_of_order(x[i], x[i], False, scale, SQUARED, r)  # sum u**(2p), u = x / m
+        _, s1, s2, s3, s4, s5 = _moments_of_order(x[i], x[i], False, scale, SQUARED, r)  # sum x**(2p)
+        if not math.isfinite(s1 + s2 + s3 + s4 + s5):
+            inv_m = _inverse_scale(bits[i], mask, shift, offset)
+            typed[MAX_ORDER + 1] = inv_m  # a power of two: exact in x's dtype (subnormal at worst)
+            scale = typed[MAX_ORDER + 1]
+            _, s1, s2, s3, s4, s5 = _moments_of_order(x[i], x[i], False, scale, SQUARED, r)  # sum u**(2p), u = x/m
         sums = (s1, s2, s3, s4, s5)
         floor = eps
         for p in range(r):
@@ -232,3 +254,154 @@ def _polyrelu_backward(x, g, w, dx, sums, start, stop):  # pragma: no cover - co
             y = _variable(xs[j], one, RELU)
             d = gs[j] * _poly(c, r, y)  # computed unconditionally, then selected: the loop vectorises
             dxs[j] = d if y > 0 else zero
+
+
+# C entry points. ``meta`` slots (int64; EPS holds a float64's bits).
+COUNTER, SPANS, TASKS, FLOAT64, ROWS, COLS, ORDER, EPS = range(8)
+ARRAYS = 8  # addresses of the kernel's arrays from here on, in its argument order
+SIZE = ARRAYS + 6
+
+_entry_jit = njit(cache=True, nogil=True)  # no fastmath: these only move pointers
+
+
+@intrinsic
+def _next_span(typingctx, meta):  # pragma: no cover - compiled by numba
+    """Atomically meta[COUNTER] += 1; returns the old value (the claimed span's index)."""
+    sig = types.int64(types.voidptr)
+
+    def codegen(context, builder, signature, args):
+        counter = builder.bitcast(args[0], ir.IntType(64).as_pointer())  # COUNTER is slot 0
+        return builder.atomic_rmw("add", counter, ir.Constant(ir.IntType(64), 1), "monotonic")
+
+    return sig, codegen
+
+
+@intrinsic
+def _pointer(typingctx, address, like):  # pragma: no cover - compiled by numba
+    """The int64 ``address`` as a pointer to ``like``'s type."""
+    sig = types.CPointer(like)(types.int64, like)
+
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], context.get_value_type(signature.return_type))
+
+    return sig, codegen
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _span(meta, m):  # pragma: no cover - compiled by numba
+    """The next unclaimed span's (start, stop), or (tasks, tasks) when none is left."""
+    spans, tasks = m[SPANS], m[TASKS]
+    k = min(_next_span(meta), spans)
+    return tasks * k // spans, tasks * (k + 1) // spans if k < spans else tasks
+
+
+@_entry_jit
+def _polynorm_forward_team(meta, zero, bits_zero, mask, shift, offset):  # pragma: no cover
+    m = carray(meta, (SIZE,), np.int64)
+    rows, cols, r = m[ROWS], m[COLS], m[ORDER]
+    x = carray(_pointer(m[ARRAYS], zero), (rows, cols))
+    bits = carray(_pointer(m[ARRAYS], bits_zero), (rows, cols))
+    w = carray(_pointer(m[ARRAYS + 1], zero), (r,))
+    b = carray(_pointer(m[ARRAYS + 2], zero), (1,))
+    out = carray(_pointer(m[ARRAYS + 3], zero), (rows, cols))
+    stats = carray(_pointer(m[ARRAYS + 4], zero), (rows, r + 1))
+    eps = carray(meta, (SIZE,), np.float64)[EPS]
+    start, stop = _span(meta, m)
+    while start < stop:  # spans are never empty (SPANS <= TASKS)
+        _polynorm_forward(x, bits, mask, shift, offset, w, b, eps, out, stats, start, stop)
+        start, stop = _span(meta, m)
+
+
+@_entry_jit
+def _polynorm_backward_team(meta, zero):  # pragma: no cover - compiled by numba
+    m = carray(meta, (SIZE,), np.int64)
+    rows, cols, r = m[ROWS], m[COLS], m[ORDER]
+    x = carray(_pointer(m[ARRAYS], zero), (rows, cols))
+    g = carray(_pointer(m[ARRAYS + 1], zero), (rows, cols))
+    w = carray(_pointer(m[ARRAYS + 2], zero), (r,))
+    stats = carray(_pointer(m[ARRAYS + 3], zero), (rows, r + 1))
+    dx = carray(_pointer(m[ARRAYS + 4], zero), (rows, cols))
+    dots = carray(_pointer(m[ARRAYS + 5], 0.0), (rows, r + 1))
+    start, stop = _span(meta, m)
+    while start < stop:  # spans are never empty (SPANS <= TASKS)
+        _polynorm_backward(x, g, w, stats, dx, dots, start, stop)
+        start, stop = _span(meta, m)
+
+
+@_entry_jit
+def _polyrelu_forward_team(meta, zero):  # pragma: no cover - compiled by numba
+    m = carray(meta, (SIZE,), np.int64)
+    n, r = m[COLS], m[ORDER]
+    x = carray(_pointer(m[ARRAYS], zero), (n,))
+    w = carray(_pointer(m[ARRAYS + 1], zero), (r,))
+    b = carray(_pointer(m[ARRAYS + 2], zero), (1,))
+    out = carray(_pointer(m[ARRAYS + 3], zero), (n,))
+    start, stop = _span(meta, m)
+    while start < stop:  # spans are never empty (SPANS <= TASKS)
+        _polyrelu_forward(x, w, b, out, start, stop)
+        start, stop = _span(meta, m)
+
+
+@_entry_jit
+def _polyrelu_backward_team(meta, zero):  # pragma: no cover - compiled by numba
+    m = carray(meta, (SIZE,), np.int64)
+    n, r, blocks = m[COLS], m[ORDER], m[TASKS]
+    x = carray(_pointer(m[ARRAYS], zero), (n,))
+    g = carray(_pointer(m[ARRAYS + 1], zero), (n,))
+    w = carray(_pointer(m[ARRAYS + 2], zero), (r,))
+    dx = carray(_pointer(m[ARRAYS + 3], zero), (n,))
+    sums = carray(_pointer(m[ARRAYS + 4], 0.0), (blocks, r + 1))
+    start, stop = _span(meta, m)
+    while start < stop:  # spans are never empty (SPANS <= TASKS)
+        _polyrelu_backward(x, g, w, dx, sums, start, stop)
+        start, stop = _span(meta, m)
+
+
+_ENTRY = types.void(types.voidptr)
+
+
+@cfunc(_ENTRY, cache=True)
+def polynorm_forward(meta):  # pragma: no cover - compiled by numba
+    if carray(meta, (SIZE,), np.int64)[FLOAT64]:
+        _polynorm_forward_team(meta, np.float64(0), np.int64(0), np.int64(0x7FFFFFFFFFFFFFFF), 52, 1022)
+    else:
+        _polynorm_forward_team(meta, np.float32(0), np.int32(0), np.int32(0x7FFFFFFF), 23, 126)
+
+
+@cfunc(_ENTRY, cache=True)
+def polynorm_backward(meta):  # pragma: no cover - compiled by numba
+    if carray(meta, (SIZE,), np.int64)[FLOAT64]:
+        _polynorm_backward_team(meta, np.float64(0))
+    else:
+        _polynorm_backward_team(meta, np.float32(0))
+
+
+@cfunc(_ENTRY, cache=True)
+def polyrelu_forward(meta):  # pragma: no cover - compiled by numba
+    if carray(meta, (SIZE,), np.int64)[FLOAT64]:
+        _polyrelu_forward_team(meta, np.float64(0))
+    else:
+        _polyrelu_forward_team(meta, np.float32(0))
+
+
+@cfunc(_ENTRY, cache=True)
+def polyrelu_backward(meta):  # pragma: no cover - compiled by numba
+    if carray(meta, (SIZE,), np.int64)[FLOAT64]:
+        _polyrelu_backward_team(meta, np.float64(0))
+    else:
+        _polyrelu_backward_team(meta, np.float32(0))
+
+
+#: The C signature of every entry.
+_PROTOTYPE = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+
+
+def address(name: str) -> int:
+    """The machine-code address of entry ``name`` (for ``omp_team.run_on_team``)."""
+    return globals()[name].address
+
+
+@functools.cache
+def caller(name: str) -> ctypes._CFuncPtr:
+    """Entry ``name`` as a ctypes function of the meta array's address (it releases the GIL while it runs)."""
+    return _PROTOTYPE(address(name))

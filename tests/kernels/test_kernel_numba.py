@@ -221,3 +221,42 @@ def test_forked_child_uses_the_torch_path(numba_kernels, monkeypatch):
     assert common._NUMBA_PID == [os.getpid()]
     monkeypatch.setattr(common, "_NUMBA_PID", [os.getpid() + 1])  # as seen from a fork()ed child
     assert not common.use_numba(x, 3)
+
+
+@pytest.mark.parametrize("order", [1, 3, 5])
+def test_numba_polynorm_rows_that_overflow_unscaled(numba_kernels, order):
+    """The forward first sums x**(2p) unscaled; rows where that overflows (or holds a NaN) are redone with the
+    power-of-two scale. Mixed in one call: each row matches the float64 reference where that does not
+    overflow itself, every output is finite, a NaN row is NaN and touches no other row."""
+    gen = torch.Generator().manual_seed(order)
+    magnitudes = [1.0, 3e3, 1e7, 1e20, 3e38, 1e-30]  # float32 x**(2r) overflows from ~2.6e6 (r=3), 7e3 (r=5)
+    x = torch.cat([m * (2 * torch.rand(1, 37, generator=gen, dtype=torch.float64) - 1) for m in magnitudes])
+    x[:, 0] = torch.tensor(magnitudes, dtype=torch.float64)  # the max |x| of each row
+    weight = torch.randn(order, generator=gen, dtype=torch.float64)
+    bias = torch.randn(1, generator=gen, dtype=torch.float64)
+    x32 = x.float()
+    got = polynorm(x32, weight.float(), bias.float())
+    want = polynorm_reference(x32.double(), weight, bias)
+    exact = torch.tensor(magnitudes, dtype=torch.float64) ** (2 * order) < torch.finfo(torch.float64).max
+    assert ((got[exact].double() - want[exact]).abs() / (1 + want[exact].abs())).max() <= tolerance(torch.float32)
+    assert torch.isfinite(got).all()  # also the row whose float64 plain formula overflows
+    x32[2, 5] = float("nan")
+    with_nan = polynorm(x32, weight.float(), bias.float())
+    assert torch.isnan(with_nan[2]).all()
+    others = [0, 1, 3, 4, 5]
+    assert torch.equal(with_nan[others], got[others])
+    assert numba_kernels.calls.count("polynorm_forward") == 2
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=str)
+def test_numba_polynorm_unscaled_and_scaled_rows_give_the_same_bits(numba_kernels, dtype):
+    """With eps = 0 PolyNorm is invariant under x -> 2**k x. Row 0 takes the unscaled sums, row 1 = 2**k row 0
+    overflows them and takes the power-of-two scale: a power of two changes no rounding, so the bits agree."""
+    gen = torch.Generator().manual_seed(7)
+    k = 100 if dtype == torch.float32 else 900
+    row = (4 * torch.rand(1, 301, generator=gen, dtype=torch.float64) - 2).to(dtype)
+    x = torch.cat([row, row * 2.0**k])
+    assert not torch.isfinite((x[1].double() ** 10).to(dtype)).all()  # row 1 overflows unscaled
+    weight, bias = torch.randn(5, generator=gen, dtype=dtype), torch.randn(1, generator=gen, dtype=dtype)
+    out = polynorm(x, weight, bias, 0.0)
+    assert torch.equal(out[0], out[1])
