@@ -44,6 +44,17 @@ def compute_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float64 if dtype == torch.float64 else torch.float32
 
 
+def as_dtype(t: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """``t`` in ``dtype``: ``t`` itself, without a call into torch, when it already is (a no-op ``Tensor.to``
+    costs ~1 us, and the fused Functions make about ten such calls per forward+backward)."""
+    return t if t.dtype == dtype else t.to(dtype)
+
+
+def shaped_like(t: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """``t`` (x's elements as rows) viewed in x's shape; ``t`` itself when it already has it."""
+    return t if t.shape == x.shape else t.view(x.shape)
+
+
 def rows_per_chunk(n_rows: int, width: int, device: torch.device) -> int:
     """Rows processed together: at most CPU_CHUNK_ELEMS elements (>= 1 row) on CPU, all rows elsewhere."""
     if device.type != "cpu":

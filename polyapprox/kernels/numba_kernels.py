@@ -49,13 +49,15 @@ Design, per direction one pass over memory:
 from __future__ import annotations
 
 import os
+import struct
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 import torch
 
+from polyapprox.kernels import numba_loops as entries
 from polyapprox.kernels import omp_team
-from polyapprox.kernels._common import CPU_SMALL_ELEMS
+from polyapprox.kernels._common import CPU_SMALL_ELEMS, as_dtype
 from polyapprox.kernels.numba_loops import BLOCK
 
 #: Inputs above this many elements use more than one thread (ATen's GRAIN_SIZE: the size from which torch's own
@@ -71,7 +73,8 @@ TEAM_ELEMS = 32768
 #: (1024, 1024): PolyReLU 1.9-2.6 / 1.8-1.85 ms, PolyNorm 2.8-4.2 / 2.0-2.5 ms.
 SERIAL_ELEMS = CPU_SMALL_ELEMS
 
-#: Spans per thread, claimed dynamically (``numba_loops``): a thread that starts late takes fewer.
+#: Spans per thread off torch's team, claimed dynamically (``numba_loops._span``): a thread that starts late
+#: takes fewer. On the team each thread takes one contiguous span, by thread number (cache affinity).
 SPANS_PER_THREAD = 4
 
 #: (pid, pool) of our own worker threads, for when torch's team is not available; made on first use.
@@ -95,16 +98,15 @@ def _launch(entry: str, arrays: tuple[torch.Tensor, ...], tasks: int, shape: tup
     is available, else (above SERIAL_ELEMS) on the calling thread and ``_pool`` workers. Every thread claims
     spans until none is left and the call returns when all have finished.
     """
-    from polyapprox.kernels import numba_loops as entries
-
     numel = shape[0] * shape[1]
     threads = 1 if numel <= TEAM_ELEMS else min(torch.get_num_threads(), tasks)
     team = omp_team.team() if threads > 1 else None
     if team is None and numel <= SERIAL_ELEMS:
         threads = 1
-    spans = min(tasks, SPANS_PER_THREAD * threads)
+    ids = omp_team.thread_ids() if team is not None else (0, 0)  # static spans by thread number on the team
+    spans = threads if team is not None else min(tasks, SPANS_PER_THREAD * threads)
     meta = np.array([0, spans, tasks, arrays[0].dtype == torch.float64, *shape, order,
-                     np.float64(eps).view(np.int64), *(a.data_ptr() for a in arrays)], np.int64)  # fmt: skip
+                     _float_bits(eps), *ids, *[a.data_ptr() for a in arrays]], np.int64)  # fmt: skip
     address = meta.ctypes.data  # meta stays alive (a local) until every thread has returned
     if threads == 1:
         entries.caller(entry)(address)
@@ -116,6 +118,11 @@ def _launch(entry: str, arrays: tuple[torch.Tensor, ...], tasks: int, shape: tup
         wait(futures)
 
 
+def _float_bits(value: float) -> int:
+    """The IEEE-754 bits of a float64 as an int64 (for a ``meta`` slot)."""
+    return struct.unpack("<q", struct.pack("<d", value))[0]
+
+
 def _blocks(x: torch.Tensor) -> int:
     """Number of BLOCK-element blocks of the flattened ``x``."""
     return -(-x.numel() // BLOCK)
@@ -123,7 +130,7 @@ def _blocks(x: torch.Tensor) -> int:
 
 def _same_dtype(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     """``t`` contiguous in ``like``'s dtype (``t`` itself when it already is)."""
-    return t.to(like.dtype).contiguous()
+    return as_dtype(t, like.dtype).contiguous()
 
 
 def polynorm_forward(
@@ -136,7 +143,7 @@ def polynorm_forward(
     stats = torch.empty(x2d.shape[0], order + 1, dtype=x2d.dtype)
     arrays = (x2d, _same_dtype(weight, x2d), _same_dtype(bias, x2d), out, stats)
     _launch("polynorm_forward", arrays, x2d.shape[0], x2d.shape, order, eps)
-    return out.to(out_dtype), stats
+    return as_dtype(out, out_dtype), stats
 
 
 def polynorm_backward(
@@ -151,7 +158,7 @@ def polynorm_backward(
     dots = torch.empty(x2d.shape[0], order + 1, dtype=torch.float64)
     arrays = (x2d, _same_dtype(g2d, x2d), _same_dtype(weight, x2d), _same_dtype(stats, x2d), dx, dots)
     _launch("polynorm_backward", arrays, x2d.shape[0], x2d.shape, order)
-    totals = dots.sum(0).to(x2d.dtype)
+    totals = as_dtype(dots.sum(0), x2d.dtype)
     return dx, totals[:order], totals[order:]
 
 
@@ -163,7 +170,7 @@ def polyrelu_forward(
     out = torch.empty_like(x2d)
     arrays = (x2d, _same_dtype(weight, x2d), _same_dtype(bias, x2d), out)
     _launch("polyrelu_forward", arrays, _blocks(x2d), (1, x2d.numel()), weight.shape[0])
-    return out.to(out_dtype)
+    return as_dtype(out, out_dtype)
 
 
 def polyrelu_backward(
@@ -178,5 +185,5 @@ def polyrelu_backward(
     sums = torch.empty(_blocks(x2d), order + 1, dtype=torch.float64)
     arrays = (x2d, _same_dtype(g2d, x2d), _same_dtype(weight, x2d), dx, sums)
     _launch("polyrelu_backward", arrays, _blocks(x2d), (1, x2d.numel()), order)
-    totals = sums.sum(0).to(x2d.dtype)
+    totals = as_dtype(sums.sum(0), x2d.dtype)
     return dx, totals[:order], totals[order:]

@@ -256,9 +256,10 @@ def _polyrelu_backward(x, g, w, dx, sums, start, stop):  # pragma: no cover - co
             dxs[j] = d if y > 0 else zero
 
 
-# C entry points. ``meta`` slots (int64; EPS holds a float64's bits).
-COUNTER, SPANS, TASKS, FLOAT64, ROWS, COLS, ORDER, EPS = range(8)
-ARRAYS = 8  # addresses of the kernel's arrays from here on, in its argument order
+# C entry points. ``meta`` slots (int64; EPS holds a float64's bits; THREAD_NUM / NUM_THREADS the addresses of
+# omp_get_thread_num / omp_get_num_threads on torch's team, else 0).
+COUNTER, SPANS, TASKS, FLOAT64, ROWS, COLS, ORDER, EPS, THREAD_NUM, NUM_THREADS = range(10)
+ARRAYS = 10  # addresses of the kernel's arrays from here on, in its argument order
 SIZE = ARRAYS + 6
 
 _entry_jit = njit(cache=True, nogil=True)  # no fastmath: these only move pointers
@@ -287,12 +288,34 @@ def _pointer(typingctx, address, like):  # pragma: no cover - compiled by numba
     return sig, codegen
 
 
+@intrinsic
+def _int_call(typingctx, address):  # pragma: no cover - compiled by numba
+    """Call the C function ``int f(void)`` at ``address``."""
+    sig = types.int32(types.int64)
+
+    def codegen(context, builder, signature, args):
+        function = ir.FunctionType(ir.IntType(32), [])
+        return builder.call(builder.inttoptr(args[0], function.as_pointer()), [])
+
+    return sig, codegen
+
+
 @njit(cache=True, nogil=True, inline="always")
-def _span(meta, m):  # pragma: no cover - compiled by numba
-    """The next unclaimed span's (start, stop), or (tasks, tasks) when none is left."""
+def _span(meta, m, k):  # pragma: no cover - compiled by numba
+    """(k, start, stop) of this thread's span after span k (k = -1: its first); start == stop when none is left.
+
+    On torch's team (THREAD_NUM set): static, thread t of n takes spans t, t + n, ... With SPANS = n it takes
+    the t-th contiguous part, the part torch's own parallel ops give thread t, so the rows the op before wrote
+    are still in this core's cache (fresh (1536, 176) inputs: forward 53 -> 36 us PolyReLU, 120 -> 82 us
+    PolyNorm, measured with dynamic claims against a hot input). Elsewhere: claimed from the atomic counter.
+    """
     spans, tasks = m[SPANS], m[TASKS]
-    k = min(_next_span(meta), spans)
-    return tasks * k // spans, tasks * (k + 1) // spans if k < spans else tasks
+    if m[THREAD_NUM] != 0:
+        k = _int_call(m[THREAD_NUM]) if k < 0 else k + _int_call(m[NUM_THREADS])
+    else:
+        k = _next_span(meta)
+    k = min(k, spans)
+    return k, tasks * k // spans, tasks * (k + 1) // spans if k < spans else tasks
 
 
 @_entry_jit
@@ -306,10 +329,10 @@ def _polynorm_forward_team(meta, zero, bits_zero, mask, shift, offset):  # pragm
     out = carray(_pointer(m[ARRAYS + 3], zero), (rows, cols))
     stats = carray(_pointer(m[ARRAYS + 4], zero), (rows, r + 1))
     eps = carray(meta, (SIZE,), np.float64)[EPS]
-    start, stop = _span(meta, m)
+    k, start, stop = _span(meta, m, -1)
     while start < stop:  # spans are never empty (SPANS <= TASKS)
         _polynorm_forward(x, bits, mask, shift, offset, w, b, eps, out, stats, start, stop)
-        start, stop = _span(meta, m)
+        k, start, stop = _span(meta, m, k)
 
 
 @_entry_jit
@@ -322,10 +345,10 @@ def _polynorm_backward_team(meta, zero):  # pragma: no cover - compiled by numba
     stats = carray(_pointer(m[ARRAYS + 3], zero), (rows, r + 1))
     dx = carray(_pointer(m[ARRAYS + 4], zero), (rows, cols))
     dots = carray(_pointer(m[ARRAYS + 5], 0.0), (rows, r + 1))
-    start, stop = _span(meta, m)
+    k, start, stop = _span(meta, m, -1)
     while start < stop:  # spans are never empty (SPANS <= TASKS)
         _polynorm_backward(x, g, w, stats, dx, dots, start, stop)
-        start, stop = _span(meta, m)
+        k, start, stop = _span(meta, m, k)
 
 
 @_entry_jit
@@ -336,10 +359,10 @@ def _polyrelu_forward_team(meta, zero):  # pragma: no cover - compiled by numba
     w = carray(_pointer(m[ARRAYS + 1], zero), (r,))
     b = carray(_pointer(m[ARRAYS + 2], zero), (1,))
     out = carray(_pointer(m[ARRAYS + 3], zero), (n,))
-    start, stop = _span(meta, m)
+    k, start, stop = _span(meta, m, -1)
     while start < stop:  # spans are never empty (SPANS <= TASKS)
         _polyrelu_forward(x, w, b, out, start, stop)
-        start, stop = _span(meta, m)
+        k, start, stop = _span(meta, m, k)
 
 
 @_entry_jit
@@ -351,10 +374,10 @@ def _polyrelu_backward_team(meta, zero):  # pragma: no cover - compiled by numba
     w = carray(_pointer(m[ARRAYS + 2], zero), (r,))
     dx = carray(_pointer(m[ARRAYS + 3], zero), (n,))
     sums = carray(_pointer(m[ARRAYS + 4], 0.0), (blocks, r + 1))
-    start, stop = _span(meta, m)
+    k, start, stop = _span(meta, m, -1)
     while start < stop:  # spans are never empty (SPANS <= TASKS)
         _polyrelu_backward(x, g, w, dx, sums, start, stop)
-        start, stop = _span(meta, m)
+        k, start, stop = _span(meta, m, k)
 
 
 _ENTRY = types.void(types.voidptr)

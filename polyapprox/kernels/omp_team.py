@@ -36,7 +36,9 @@ def libgomp_in(maps: str) -> Path | None:
 
 
 @functools.cache
-def _team_in(pid: int) -> ctypes._CFuncPtr | None:  # noqa: ARG001 - the cache key: a fork()ed child looks again
+def _team_in(pid: int) -> tuple[ctypes._CFuncPtr, int, int] | None:  # noqa: ARG001 - a fork()ed child looks again
+    """(``GOMP_parallel``, address of ``omp_get_thread_num``, address of ``omp_get_num_threads``) of torch's
+    libgomp, or None."""
     if sys.platform != "linux" or "OpenMP" not in torch.__config__.parallel_info():
         return None
     try:
@@ -46,17 +48,30 @@ def _team_in(pid: int) -> ctypes._CFuncPtr | None:  # noqa: ARG001 - the cache k
     if path is None:
         return None
     try:
-        parallel = ctypes.CDLL(str(path)).GOMP_parallel
+        lib = ctypes.CDLL(str(path))
+        parallel, thread_num, num_threads = lib.GOMP_parallel, lib.omp_get_thread_num, lib.omp_get_num_threads
     except (OSError, AttributeError):
         return None
     parallel.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint]
     parallel.restype = None
-    return parallel
+    address = lambda f: ctypes.cast(f, ctypes.c_void_p).value  # noqa: E731
+    return parallel, address(thread_num), address(num_threads)
 
 
 def team() -> ctypes._CFuncPtr | None:
     """torch's ``GOMP_parallel`` (a ctypes function; it releases the GIL while the team runs), or None."""
-    return _team_in(os.getpid())
+    found = _team_in(os.getpid())
+    return None if found is None else found[0]
+
+
+def thread_ids() -> tuple[int, int]:
+    """Addresses of ``int omp_get_thread_num(void)`` and ``int omp_get_num_threads(void)`` of torch's libgomp
+    (for callbacks that split work statically by thread number, as torch's ``at::parallel_for`` does).
+    Requires ``team()``."""
+    found = _team_in(os.getpid())
+    if found is None:
+        raise RuntimeError("torch's OpenMP team is not available in this process")
+    return found[1], found[2]
 
 
 def run_on_team(callback: int, data: int, threads: int) -> None:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import torch
 
 from polyapprox.kernels._common import (
+    as_dtype,
     as_rows,
     check_params,
     compute_dtype,
@@ -42,6 +43,7 @@ from polyapprox.kernels._common import (
     dispatch,
     on_device,
     run_chunks,
+    shaped_like,
     use_reference,
 )
 from polyapprox.kernels.reference import POLYNORM_EPS, output_dtype, polynorm_reference
@@ -233,13 +235,13 @@ class PolyNormFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float) -> torch.Tensor:
         cdt = compute_dtype(x.dtype)
-        w = weight.detach().to(cdt)
-        b = bias.detach().to(cdt)
+        w = as_dtype(weight.detach(), cdt)
+        b = as_dtype(bias.detach(), cdt)
         with on_device(x):
             out, stats = _forward(as_rows(x), w, b, eps, output_dtype(x, bias))
         ctx.save_for_backward(x, weight, bias, stats)
         ctx.eps = eps
-        return out.view(x.shape)
+        return shaped_like(out, x)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
@@ -250,12 +252,12 @@ class PolyNormFunction(torch.autograd.Function):
             return (*differentiable_grads(formula, (x, weight, bias), grad, needs), None)
         cdt = compute_dtype(x.dtype)
         with on_device(x):
-            dx, dw, db = _backward(as_rows(x), as_rows(grad), weight.detach().to(cdt), stats)
+            dx, dw, db = _backward(as_rows(x), as_rows(grad), as_dtype(weight.detach(), cdt), stats)
         need_x, need_w, need_b = needs
         return (
-            dx.view(x.shape) if need_x else None,
-            dw.to(weight.dtype) if need_w else None,
-            db.to(bias.dtype) if need_b else None,
+            shaped_like(dx, x) if need_x else None,
+            as_dtype(dw, weight.dtype) if need_w else None,
+            as_dtype(db, bias.dtype) if need_b else None,
             None,
         )
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import torch
 
 from polyapprox.kernels._common import (
+    as_dtype,
     as_rows,
     check_params,
     compute_dtype,
@@ -28,6 +29,7 @@ from polyapprox.kernels._common import (
     dispatch,
     on_device,
     run_chunks,
+    shaped_like,
     use_reference,
 )
 from polyapprox.kernels.polynorm import _buffers, _cast_buffer, _chunk
@@ -139,12 +141,12 @@ class PolyReLUFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         cdt = compute_dtype(x.dtype)
-        w = weight.detach().to(cdt)
-        b = bias.detach().to(cdt).reshape(1)
+        w = as_dtype(weight.detach(), cdt)
+        b = as_dtype(bias.detach(), cdt).reshape(1)
         with on_device(x):
             out = _forward(as_rows(x), w, b, output_dtype(x, bias))
         ctx.save_for_backward(x, weight, bias)
-        return out.view(x.shape)
+        return shaped_like(out, x)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
@@ -154,12 +156,12 @@ class PolyReLUFunction(torch.autograd.Function):
             return differentiable_grads(polyrelu_reference, (x, weight, bias), grad, needs)
         cdt = compute_dtype(x.dtype)
         with on_device(x):
-            dx, dw, db = _backward(as_rows(x), as_rows(grad), weight.detach().to(cdt))
+            dx, dw, db = _backward(as_rows(x), as_rows(grad), as_dtype(weight.detach(), cdt))
         need_x, need_w, need_b = needs
         return (
-            dx.view(x.shape) if need_x else None,
-            dw.to(weight.dtype) if need_w else None,
-            db.to(bias.dtype) if need_b else None,
+            shaped_like(dx, x) if need_x else None,
+            as_dtype(dw, weight.dtype) if need_w else None,
+            as_dtype(db, bias.dtype) if need_b else None,
         )
 
 
