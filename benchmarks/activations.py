@@ -1,7 +1,7 @@
 """Forward+backward wall time and bytes saved for backward of FFN activations, as one JSON document.
 
 Usage: ``PYTHONPATH=. python benchmarks/activations.py [--json] [--shapes large,lm-tiny | --rows R --cols C]
-[--dtype float32 --device auto --repeats 7 --order 3 --threads N --no-compile --quick]``.
+[--dtype float32 --device auto --repeats R --order 3 --threads N --no-compile --quick]``.
 
 Shapes: ``large`` is (4096, 4096); ``lm-tiny`` is (1536, 176), the FFN activation of the ``tiny`` language model
 (batch 24 x context 64 tokens, hidden width 176); both run by default. Goals (issue 11): fused f+b within 1.3x
@@ -14,9 +14,10 @@ Variants (all on an input x of shape (rows, cols), except SwiGLU):
   eager autograd), ``_reference_compiled`` (torch.compile of the plain formula; its first call is timed
   separately as compile_seconds, failures are reported, not raised) and ``_fused`` (polyapprox.kernels).
 Timing: fresh leaf x per repeat (cloned outside the timed region), y = f(x); y.backward(g) timed, eager
-variants' repeats interleaved round-robin (shared machines: load falls on all alike), median
-of ``--repeats`` after ``--warmup`` calls, the first of which (compile or compile-cache load included) is
-reported as first_call_seconds. Ratios are to GELU eager measured in the same run.
+variants' repeats interleaved round-robin (shared machines: load falls on all alike), median of
+``--repeats`` rounds (default: enough rounds for ~2 s, 7-500; ``auto_repeats``) after ``--warmup`` calls,
+the first of which (compile or compile-cache load included) is reported as first_call_seconds. Ratios are
+to GELU eager measured in the same run.
 Saved bytes: sum over distinct tensors packed by ``torch.autograd.graph.saved_tensors_hooks``.
 Progress goes to stderr, the JSON document alone to stdout.
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import statistics
@@ -45,6 +47,12 @@ DTYPES = {
     "float16": torch.float16,
 }
 QUICK = {"rows": 64, "cols": 256, "repeats": 2, "warmup": 1}
+#: Auto repeats: timed rounds (one call of every variant each) to fill about this many seconds, at least
+#: MIN_REPEATS and at most MAX_REPEATS. Why: at LM-tiny one round of the fast variants is a few ms, and a
+#: median of 7 such calls moved by +-20% from run to run on a shared 2-core VM (page faults, other jobs).
+ROUNDS_SECONDS = 2.0
+MIN_REPEATS = 7
+MAX_REPEATS = 500
 #: name -> ((rows, cols), goal for the fused ratio to GELU eager)
 SHAPES = {"large": ((4096, 4096), 1.3), "lm-tiny": ((1536, 176), 1.5)}
 
@@ -57,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the JSON document compact")
     p.add_argument("--dtype", choices=sorted(DTYPES), default="float32")
     p.add_argument("--device", default="auto", help="auto (cuda if available, else cpu), cpu, cuda")
-    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--repeats", type=int, default=None,
+                   help=f"timed rounds (default: auto, ~{ROUNDS_SECONDS:g} s of rounds, {MIN_REPEATS}-{MAX_REPEATS})")
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--order", type=int, default=3)
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads for this run")
@@ -127,15 +136,26 @@ def _measure(fn: Callable, x0: torch.Tensor, g: torch.Tensor, repeats: int, warm
     }
 
 
+def auto_repeats(round_seconds: float) -> int:
+    """Rounds that fill about ROUNDS_SECONDS of timed work, clamped to [MIN_REPEATS, MAX_REPEATS]."""
+    wanted = math.ceil(ROUNDS_SECONDS / max(round_seconds, 1e-9))
+    return max(MIN_REPEATS, min(MAX_REPEATS, wanted))
+
+
 def _measure_interleaved(
-    variants: dict[str, Callable], inputs: dict[str, torch.Tensor], g: torch.Tensor, repeats: int, warmup: int
-) -> dict[str, dict]:
+    variants: dict[str, Callable], inputs: dict[str, torch.Tensor], g: torch.Tensor, repeats: int | None,
+    warmup: int,
+) -> tuple[dict[str, dict], int]:  # fmt: skip
     """``_measure`` for every variant, the timed repeats taken round-robin (one of each variant per round), so
-    that load from other processes on a shared machine falls on all variants alike."""
-    firsts = {}
+    that load from other processes on a shared machine falls on all variants alike. ``repeats`` None: as many
+    rounds as ``auto_repeats`` gives for the last warm-up round's time. Returns the results and the rounds."""
+    firsts, last = {}, {}
     for name, fn in variants.items():
         print(f"benchmark: {name}", file=sys.stderr)
-        firsts[name] = [_fwd_bwd(fn, inputs[name], g) for _ in range(max(warmup, 1))][0]
+        calls = [_fwd_bwd(fn, inputs[name], g) for _ in range(max(warmup, 1))]
+        firsts[name], last[name] = calls[0], calls[-1]
+    if repeats is None:
+        repeats = auto_repeats(sum(last.values()))
     times: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(repeats):
         for name, fn in variants.items():
@@ -148,7 +168,7 @@ def _measure_interleaved(
             "saved_bytes": _saved_bytes(fn, inputs[name]),
         }
         for name, fn in variants.items()
-    }
+    }, repeats
 
 
 def _compiled(fn: Callable, x0: torch.Tensor, g: torch.Tensor, repeats: int, warmup: int) -> dict:
@@ -212,14 +232,15 @@ def run_shape(args: argparse.Namespace, rows: int, cols: int) -> dict:
     results: dict[str, dict] = {}
     variants = _variants(args.order, device, dtype)
     inputs = {name: x0_wide if name == "swiglu" else x0 for name in variants}
-    results.update(_measure_interleaved(variants, inputs, g, args.repeats, args.warmup))
+    measured, repeats = _measure_interleaved(variants, inputs, g, args.repeats, args.warmup)
+    results.update(measured)
     for name in ("polyrelu_reference", "polynorm_reference"):
         key = name + "_compiled"
         if args.no_compile:
             results[key] = {"error": "skipped (--no-compile or --quick)"}
             continue
         print(f"benchmark: {key} (compiling)", file=sys.stderr)
-        results[key] = _compiled(variants[name], x0, g, args.repeats, args.warmup)
+        results[key] = _compiled(variants[name], x0, g, repeats, args.warmup)
     base = results["gelu"]["seconds"]
     input_bytes = x0.numel() * x0.element_size()
     for r in results.values():
@@ -233,7 +254,8 @@ def run_shape(args: argparse.Namespace, rows: int, cols: int) -> dict:
             "dtype": args.dtype,
             "device": str(device),
             "order": args.order,
-            "repeats": args.repeats,
+            "repeats": repeats,
+            "repeats_asked": "auto" if args.repeats is None else args.repeats,
             "warmup": args.warmup,
             "quick": args.quick,
             "threads": torch.get_num_threads(),

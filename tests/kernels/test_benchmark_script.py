@@ -32,6 +32,8 @@ def test_quick_benchmark_json(capsys):
     assert doc["results"]["polynorm_fused"]["saved_input_multiples"] < 1.1
     assert doc["results"]["polynorm_reference"]["saved_input_multiples"] >= 3
     assert "skipped" in doc["results"]["polynorm_reference_compiled"]["error"]
+    assert doc["config"]["repeats"] == 2 and doc["config"]["repeats_asked"] == 2  # --quick sets it
+    assert [module.auto_repeats(s) for s in (10.0, 0.1, 1e-6)] == [module.MIN_REPEATS, 20, module.MAX_REPEATS]
 
 
 def test_gpu_check_fails_fast_without_cuda(capsys, tmp_path):
