@@ -249,15 +249,9 @@ class Form:
         """d/dh_k of the polynomial part has one sign on the whole box: its value at 0 plus the centred bound
         sum_b |b_k coef_b| r^(b - e_k) of the other terms excludes 0."""
         e = tuple(int(j == k) for j in range(len(self.r)))
-        spread = zero
-        for b, c in self.coef.items():
-            if b[k] and b != e:
-                w = abs(c) * b[k]
-                for j, (rj, bj) in enumerate(zip(self.r, b, strict=True)):
-                    p = bj - (j == k)
-                    if p:
-                        w = w * rj ** p
-                spread = spread + w
+        slope = {tuple(bj - (j == k) for j, bj in enumerate(b)): c * b[k]  # d/dh_k's terms of degree >= 1
+                 for b, c in self.coef.items() if b[k] and b != e}  # fmt: skip
+        spread = _weighted(slope.values(), slope, self.r, zero)
         d = self.coef.get(e, zero)
         return bool(abs(d) > spread)
 
