@@ -188,19 +188,10 @@ def use_numba(x: torch.Tensor, order: int, choice: str | None = None) -> bool:
     return choice == "numba" or numba_available()
 
 
-def run_backend(backend: str, launch: Callable[[], Any], fallback: Callable[[], Any]) -> Any:
-    """``launch()``; if it raises (the package installed but broken, or a kernel fails to compile) warn
-    once, switch the process to the torch path for ``backend`` and return ``fallback()``.
-    ``POLYAPPROX_KERNELS=<backend>`` re-raises."""
-    try:
-        return launch()
-    except Exception as exc:  # any import, compile or launch failure means "do not use this back end"
-        return _launch_failed(backend, exc, fallback)
-
-
-def _launch_failed(backend: str, exc: Exception, fallback: Callable[[], Any]) -> Any:
-    """After ``backend`` raised ``exc``: re-raise when it was asked for by name, else warn once (first
-    failure), mark it broken for the process and return ``fallback()``."""
+def fall_back(backend: str, exc: Exception, fallback: Callable[[], Any]) -> Any:
+    """After ``backend`` raised ``exc`` (the package installed but broken, or a kernel that fails to compile):
+    re-raise when ``POLYAPPROX_KERNELS`` names it, else warn once, switch the process to the torch path for
+    ``backend`` and return ``fallback()``."""
     if backend_choice() == backend:
         raise exc
     if backend not in _BROKEN:
@@ -217,8 +208,8 @@ def _launch_failed(backend: str, exc: Exception, fallback: Callable[[], Any]) ->
 def dispatch(x2d: torch.Tensor, order: int, name: str, args: tuple, torch_path: Callable[..., Any]) -> Any:
     """``name(*args)`` from ``triton_kernels`` or ``numba_kernels`` when that back end is chosen for ``x2d``
     and ``order`` (``use_triton``, ``use_numba``), else ``torch_path(*args)``; a failing back end falls back
-    (``run_backend``). Written out flat: it runs twice per forward+backward, and at LM-tiny sizes every
-    microsecond of Python shows in the ratio to GELU."""
+    (``fall_back``). Written out flat, with the module from a dict: it runs twice per forward+backward, and
+    at LM-tiny sizes every microsecond of Python shows in the ratio to GELU."""
     choice = backend_choice()  # read once per call (the environment lookup is a measurable part of a small call)
     if use_triton(x2d, choice):
         backend = "triton"
@@ -228,8 +219,8 @@ def dispatch(x2d: torch.Tensor, order: int, name: str, args: tuple, torch_path: 
         return torch_path(*args)
     try:
         return getattr(_backend_module(backend), name)(*args)
-    except Exception as exc:  # any import, compile or launch failure: see run_backend
-        return _launch_failed(backend, exc, lambda: torch_path(*args))
+    except Exception as exc:  # any import, compile or launch failure means "do not use this back end"
+        return fall_back(backend, exc, lambda: torch_path(*args))
 
 
 #: Imported back-end modules by name (``_backend_module``).

@@ -9,7 +9,7 @@ read-only), so only the first process on a machine waits for the compile; and un
 ``torch.compile`` artefact the cache does not depend on the torch build. It is optional
 (``pip install polyapprox[fast]``) because numba pins a numpy range, which a base dependency would impose
 on every user; without it the chunked torch path runs (same results, ~2-3x slower), with no warning.
-A numba that is installed but fails gives one warning and the torch path (``_common.run_backend``).
+A numba that is installed but fails gives one warning and the torch path (``_common.fall_back``).
 
 Measured (dev VM, 2 cores, idle; float32 PolyNorm + PolyReLU forward and backward on (1536, 176), from the
 import of ``polyapprox.kernels`` to the last gradient): first process on a machine 12.4-13.7 s (compiling
@@ -37,14 +37,14 @@ Design, per direction one pass over memory:
   nnan/ninf/contract/afn, so NaN, inf and the rounding of each product keep their IEEE meaning.
 * Threads: the kernels are serial and run on spans of rows (PolyNorm) or blocks (PolyReLU). Above
   ``TEAM_ELEMS`` elements (ATen's GRAIN_SIZE) they run on torch's own OpenMP team (``omp_team``), through C
-  entry points that claim spans dynamically (``numba_loops``), as many threads as
-  ``torch.get_num_threads()``. Not numba's ``parallel=True``: its OpenMP pool (the system libgomp, not
-  torch's copy) spin-waits after each region next to torch's spinning workers; on 2 cores PolyNorm fwd+bwd
-  went from 1.3x to 2.4x GELU. Not a Python thread pool either, where torch's team is unavailable: a thread of
-  ours time-shares a core with torch's spinning worker, and a pool round trip costs ~90 us; so there the pool
-  is used only above ``SERIAL_ELEMS``. Measured (2-core VM, (1536, 176) fp32, order 3, kernels alone, medians;
-  one thread / torch's team of two): forward PolyNorm 132 / 70 us, PolyReLU 59 / 26 us; backward PolyNorm
-  200 / 110 us, PolyReLU 145 / 80 us.
+  entry points (``numba_loops``), as many threads as ``torch.get_num_threads()``, thread t on the t-th
+  contiguous span (the part torch's own ops give it, still in its cache). Not numba's ``parallel=True``: its
+  OpenMP pool (the system libgomp, not torch's copy) spin-waits after each region next to torch's spinning
+  workers; on 2 cores PolyNorm fwd+bwd went from 1.3x to 2.4x GELU. Not a Python thread pool either, where
+  torch's team is unavailable: a thread of ours time-shares a core with torch's spinning worker, and a pool
+  round trip costs ~90 us; so there the pool is used only above ``SERIAL_ELEMS``. Measured (2-core VM, (1536,
+  176) fp32, order 3, kernels alone, medians; one thread / torch's team of two): forward PolyNorm 132 / 70 us,
+  PolyReLU 59 / 26 us; backward PolyNorm 200 / 110 us, PolyReLU 145 / 80 us.
 """
 
 from __future__ import annotations
@@ -96,15 +96,15 @@ def _launch(entry: str, arrays: tuple[torch.Tensor, ...], tasks: int, shape: tup
     and ``eps``; no numpy conversions, whose cost showed at LM-tiny sizes).
 
     Threads: one up to TEAM_ELEMS elements; above, torch's intra-op count, on torch's own OpenMP team when it
-    is available, else (above SERIAL_ELEMS) on the calling thread and ``_pool`` workers. Every thread claims
-    spans until none is left and the call returns when all have finished.
+    is available (thread t on span t), else (above SERIAL_ELEMS) on the calling thread and ``_pool``
+    workers, which claim spans until none is left. The call returns when every thread has finished.
     """
     numel = shape[0] * shape[1]
     threads = 1 if numel <= TEAM_ELEMS else min(torch.get_num_threads(), tasks)
     team = omp_team.team() if threads > 1 else None
     if team is None and numel <= SERIAL_ELEMS:
         threads = 1
-    ids = omp_team.thread_ids() if team is not None else (0, 0)  # static spans by thread number on the team
+    ids = (team.thread_num, team.num_threads) if team is not None else (0, 0)  # static spans on the team
     spans = threads if team is not None else min(tasks, SPANS_PER_THREAD * threads)
     meta = np.array([0, spans, tasks, arrays[0].dtype == torch.float64, *shape, order,
                      _float_bits(eps), *ids, *[a.data_ptr() for a in arrays]], np.int64)  # fmt: skip
@@ -112,7 +112,7 @@ def _launch(entry: str, arrays: tuple[torch.Tensor, ...], tasks: int, shape: tup
     if threads == 1:
         entries.caller(entry)(address)
     elif team is not None:
-        omp_team.run_on_team(entries.address(entry), address, threads)
+        omp_team.run_on_team(team, entries.address(entry), address, threads)
     else:
         futures = [_pool().submit(entries.caller(entry), address) for _ in range(threads - 1)]
         entries.caller(entry)(address)

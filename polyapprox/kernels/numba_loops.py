@@ -3,11 +3,11 @@
 Loops: serial, one span of rows (PolyNorm) or blocks (PolyReLU) per call. Design, numerics and measurements:
 ``numba_kernels``, which launches them.
 
-C entry points (numba ``cfunc``s, at the end) run the loops on torch's OpenMP team (``omp_team``) or on one
-thread. Each entry is ``void entry(int64_t *meta)``: every thread of the team calls it with the same ``meta``
-and claims spans with an atomic counter until none is left, so a worker that wakes late finds the work done
-instead of holding up the others (dynamic scheduling). ``meta`` holds the arrays' addresses and shapes (the
-slots below); the caller keeps the arrays alive until every thread has returned.
+C entry points (numba ``cfunc``s, at the end) run the loops on torch's OpenMP team (``omp_team``), on a pool
+of ours or on one thread. Each entry is ``void entry(int64_t *meta)``: every thread calls it with the same
+``meta`` and takes its spans (``_span``): on the team by thread number, elsewhere claimed with an atomic
+counter until none is left. ``meta`` holds the arrays' addresses and shapes (the slots below); the caller
+keeps the arrays alive until every thread has returned.
 
 Loops and entries share this file on purpose: numba's disk cache (``cache=True``) is keyed by the source
 file of each compiled function, and an entry inlines the loops it calls, so an entry in another file would
@@ -21,7 +21,6 @@ import functools
 import math
 
 import numpy as np
-import torch
 from llvmlite import ir
 from numba import carray, cfunc, njit, types
 from numba.extending import intrinsic
@@ -49,11 +48,10 @@ _FLAGS = {"reassoc"}
 _jit = njit(cache=True, fastmath=_FLAGS, nogil=True)
 _inline = njit(cache=True, fastmath=_FLAGS, nogil=True, inline="always")
 
-#: Per float dtype: (integer view, sign-masking mask, exponent shift, frexp offset of the exponent field).
-FLOAT_BITS = {
-    torch.float32: (np.int32, np.int32(0x7FFFFFFF), 23, 126),
-    torch.float64: (np.int64, np.int64(0x7FFFFFFFFFFFFFFF), 52, 1022),
-}
+#: Per float dtype, for ``_inverse_scale``: (sign-masking mask of the same-width integer, exponent shift, frexp
+#: offset of the exponent field).
+BITS32 = (np.int32(0x7FFFFFFF), 23, 126)
+BITS64 = (np.int64(0x7FFFFFFFFFFFFFFF), 52, 1022)
 
 #: ``_moments`` variables: ReLU(x), x * scale, (x * scale)**2.
 RELU, SCALED, SQUARED = 0, 1, 2
@@ -141,7 +139,7 @@ def _inverse_scale(bits, mask, shift, offset):  # pragma: no cover - compiled by
     """1/m for a row given as the integer bits of its floats: m = 2**e, e = frexp exponent of max |x| (>= 0).
 
     max |x| is the largest bit pattern with the sign bit masked off (an integer max, vectorised); its
-    exponent field (bits >> shift) minus ``offset`` is frexp's exponent (``FLOAT_BITS``)."""
+    exponent field (bits >> shift) minus ``offset`` is frexp's exponent (``BITS32``, ``BITS64``)."""
     top = mask - mask  # 0 of the bits' integer type (an int64 0 made every comparison widen)
     for j in range(bits.shape[0]):
         v = bits[j] & mask
@@ -322,11 +320,11 @@ def _span(meta, m, k):  # pragma: no cover - compiled by numba
 
 
 @_entry_jit
-def _polynorm_forward_team(meta, zero, bits_zero, mask, shift, offset):  # pragma: no cover
+def _polynorm_forward_team(meta, zero, mask, shift, offset):  # pragma: no cover - compiled by numba
     m = carray(meta, (SIZE,), np.int64)
     rows, cols, r = m[ROWS], m[COLS], m[ORDER]
     x = carray(_pointer(m[ARRAYS], zero), (rows, cols))
-    bits = carray(_pointer(m[ARRAYS], bits_zero), (rows, cols))
+    bits = carray(_pointer(m[ARRAYS], mask), (rows, cols))  # x's bits, as the mask's integer type
     w = carray(_pointer(m[ARRAYS + 1], zero), (r,))
     b = carray(_pointer(m[ARRAYS + 2], zero), (1,))
     out = carray(_pointer(m[ARRAYS + 3], zero), (rows, cols))
@@ -389,9 +387,9 @@ _ENTRY = types.void(types.voidptr)
 @cfunc(_ENTRY, cache=True)
 def polynorm_forward(meta):  # pragma: no cover - compiled by numba
     if carray(meta, (SIZE,), np.int64)[FLOAT64]:
-        _polynorm_forward_team(meta, np.float64(0), np.int64(0), np.int64(0x7FFFFFFFFFFFFFFF), 52, 1022)
+        _polynorm_forward_team(meta, np.float64(0), BITS64[0], BITS64[1], BITS64[2])
     else:
-        _polynorm_forward_team(meta, np.float32(0), np.int32(0), np.int32(0x7FFFFFFF), 23, 126)
+        _polynorm_forward_team(meta, np.float32(0), BITS32[0], BITS32[1], BITS32[2])
 
 
 @cfunc(_ENTRY, cache=True)
@@ -423,7 +421,7 @@ _PROTOTYPE = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 
 
 def address(name: str) -> int:
-    """The machine-code address of entry ``name`` (for ``omp_team.run_on_team``)."""
+    """The machine-code address of entry ``name`` (the callback of ``omp_team.run_on_team``)."""
     return globals()[name].address
 
 

@@ -20,6 +20,7 @@ import ctypes
 import functools
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -35,10 +36,19 @@ def libgomp_in(maps: str) -> Path | None:
     return paths.pop() if len(paths) == 1 else None
 
 
+@dataclass(frozen=True)
+class Team:
+    """torch's libgomp entry points: ``GOMP_parallel`` (a ctypes function; it releases the GIL while the team
+    runs) and the addresses of ``int omp_get_thread_num(void)`` / ``int omp_get_num_threads(void)`` (for
+    callbacks that split work by thread number, as torch's ``at::parallel_for`` does)."""
+
+    parallel: ctypes._CFuncPtr
+    thread_num: int
+    num_threads: int
+
+
 @functools.cache
-def _team_in(pid: int) -> tuple[ctypes._CFuncPtr, int, int] | None:  # noqa: ARG001 - a fork()ed child looks again
-    """(``GOMP_parallel``, address of ``omp_get_thread_num``, address of ``omp_get_num_threads``) of torch's
-    libgomp, or None."""
+def _team_in(pid: int) -> Team | None:  # noqa: ARG001 - the cache key: a fork()ed child looks again
     if sys.platform != "linux" or "OpenMP" not in torch.__config__.parallel_info():
         return None
     try:
@@ -55,29 +65,15 @@ def _team_in(pid: int) -> tuple[ctypes._CFuncPtr, int, int] | None:  # noqa: ARG
     parallel.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint]
     parallel.restype = None
     address = lambda f: ctypes.cast(f, ctypes.c_void_p).value  # noqa: E731
-    return parallel, address(thread_num), address(num_threads)
+    return Team(parallel, address(thread_num), address(num_threads))
 
 
-def team() -> ctypes._CFuncPtr | None:
-    """torch's ``GOMP_parallel`` (a ctypes function; it releases the GIL while the team runs), or None."""
-    found = _team_in(os.getpid())
-    return None if found is None else found[0]
+def team() -> Team | None:
+    """torch's OpenMP team in this process, or None (not Linux, not libgomp, or not found)."""
+    return _team_in(os.getpid())
 
 
-def thread_ids() -> tuple[int, int]:
-    """Addresses of ``int omp_get_thread_num(void)`` and ``int omp_get_num_threads(void)`` of torch's libgomp
-    (for callbacks that split work statically by thread number, as torch's ``at::parallel_for`` does).
-    Requires ``team()``."""
-    found = _team_in(os.getpid())
-    if found is None:
-        raise RuntimeError("torch's OpenMP team is not available in this process")
-    return found[1], found[2]
-
-
-def run_on_team(callback: int, data: int, threads: int) -> None:
+def run_on_team(found: Team, callback: int, data: int, threads: int) -> None:
     """``callback(data)`` on ``threads`` threads of torch's team (the calling thread is one of them); the
-    callback splits the work itself. Requires ``team()``."""
-    parallel = team()
-    if parallel is None:
-        raise RuntimeError("torch's OpenMP team is not available in this process")
-    parallel(callback, data, threads, 0)
+    callback splits the work itself."""
+    found.parallel(callback, data, threads, 0)

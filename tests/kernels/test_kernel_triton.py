@@ -170,18 +170,16 @@ def test_broken_triton_falls_back_with_one_warning(monkeypatch):
     monkeypatch.delenv(common.KERNELS_ENV, raising=False)
     monkeypatch.setattr(common, "_BROKEN", {})
 
-    def broken():
-        raise RuntimeError("PTX compile failed")
-
+    broken = RuntimeError("PTX compile failed")
     with pytest.warns(RuntimeWarning, match="Triton kernel failed .*PTX compile failed.*torch path"):
-        assert common.run_backend("triton", broken, lambda: "torch path") == "torch path"
+        assert common.fall_back("triton", broken, lambda: "torch path") == "torch path"
     assert not use_triton(torch.zeros(2, 2, dtype=torch.float16))  # switched off for the process
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert common.run_backend("triton", broken, lambda: "again") == "again"  # no second warning
+        assert common.fall_back("triton", broken, lambda: "again") == "again"  # no second warning
     monkeypatch.setenv(common.KERNELS_ENV, "triton")
     with pytest.raises(RuntimeError, match="PTX"):
-        common.run_backend("triton", broken, lambda: None)  # asked for triton explicitly: no silent fallback
+        common.fall_back("triton", broken, lambda: None)  # asked for triton explicitly: no silent fallback
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA message")
